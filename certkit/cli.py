@@ -1,0 +1,189 @@
+"""The `certkit` command line: small click subcommands over the runner and the plugins."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import NoReturn
+
+import click
+
+from certkit import __version__, profiles
+from certkit.errors import ConfigError, DeviceError
+from certkit.plugins import load_plugins
+from certkit.progress import Progress
+from certkit.results import ExitCode, Verdict, exit_code_for
+from certkit.runner import DEFAULT_DEVICE, collect_cases, execute, finish, open_device, start
+from certkit.vectors import VectorStore
+
+
+def fail(code: ExitCode, message: str) -> NoReturn:
+    click.echo(f"certkit: error: {message}", err=True)
+    sys.exit(code)
+
+
+class Group(click.Group):
+    """Turns configuration errors into one line and exit status 3, device trouble into 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            fail(ExitCode.USAGE, str(exc))
+        except DeviceError as exc:
+            fail(ExitCode.ERROR, f"device: {type(exc).__name__}: {exc}")
+        except KeyboardInterrupt:
+            fail(ExitCode.ERROR, "interrupted")
+
+
+@click.group(cls=Group)
+@click.version_option(__version__, prog_name="certkit")
+def main() -> None:
+    """certkit: test and certify commercial cryptography products (SM2, SM3, SM4, ZUC)."""
+
+
+def _default_out(device_url: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    scheme = device_url.partition(":")[0] or "device"
+    return Path("certkit-out") / f"{stamp}-{scheme}"
+
+
+def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@main.command()
+@click.option("--device", "device_url", metavar="URL",
+              help=f"device under test (default {DEFAULT_DEVICE})")
+@click.option("--profile", "profile_name", default=profiles.DEFAULT_PROFILE, show_default=True,
+              help="profile name or path to a profile .toml")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="output folder (default certkit-out/<time>-<scheme>)")
+@click.option("--resume", "resume_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="continue the interrupted run whose journal is in this folder")
+@click.option("--operation-timeout", type=click.FloatRange(min=0.1), metavar="SECONDS",
+              help="abandon a device operation after this long (default: the profile's)")
+@click.option("--vectors", "vectors_root", type=click.Path(file_okay=False, path_type=Path),
+              help="vectors folder with its MANIFEST.json (default: the installed one)")
+def run(device_url: str | None, profile_name: str, out_dir: Path | None,
+        resume_dir: Path | None, operation_timeout: float | None,
+        vectors_root: Path | None) -> None:
+    """Certify a device: run the profile's cases, journal them, write results and reports."""
+    if resume_dir is not None and out_dir is not None and out_dir != resume_dir:
+        raise ConfigError("--resume writes into the folder it resumes; drop --out")
+    out = resume_dir or out_dir or _default_out(device_url or DEFAULT_DEVICE)
+    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+    session = start(device_url, profile_name, out, resume=resume_dir is not None,
+                    operation_timeout_s=operation_timeout, vectors=VectorStore(vectors_root),
+                    observers=[Progress()])
+    execute(session)
+    results_path = finish(session)
+    run_ = session.run
+    summary = run_.document()["summary"]
+    counts = ", ".join(f"{summary[str(v)]} {v}" for v in Verdict)
+    state = "" if run_.complete else f"; INCOMPLETE ({run_.stopped}): resume with " \
+                                     f"`certkit run --resume {out}`"
+    click.echo(f"certkit: {str(run_.verdict).upper()}: {summary['finished']} of "
+               f"{summary['planned']} cases ({counts}){state}; report: {out / 'report.html'}",
+               err=True)
+    click.echo(str(results_path))
+    sys.exit(exit_code_for(run_.verdict))
+
+
+@main.command("list")
+@click.argument("what", type=click.Choice(["devices", "suites", "cases", "profiles", "faults",
+                                           "plugins"]))
+@click.option("--profile", "profile_name", default=profiles.DEFAULT_PROFILE, show_default=True)
+def list_(what: str, profile_name: str) -> None:
+    """List what the installed plugins offer."""
+    if what == "profiles":
+        for name, path in profiles.available().items():
+            click.echo(f"{name}\t{profiles.load(str(path)).description}")
+        return
+    if what == "faults":
+        from certkit.drivers.emulator.faults import FAULTS
+
+        for fault in FAULTS.values():
+            click.echo(f"{fault.name}\t{fault.algorithm}\t{fault.description}")
+        return
+    profile = profiles.load(profile_name)
+    plugins = load_plugins(profile.allow_plugins)
+    if what == "devices":
+        for scheme, spec in sorted(plugins.drivers().items()):
+            options = ", ".join(spec.options) or "no options"
+            click.echo(f"{scheme}:\t{spec.title} ({options})")
+    elif what == "suites":
+        for name, suite in sorted(plugins.suites().items()):
+            click.echo(f"{name}\t{suite.title}")
+    elif what == "plugins":
+        for plugin in plugins.loaded:
+            click.echo(f"{plugin.name}\t{plugin.module}\t{plugin.distribution} {plugin.version}")
+    else:
+        for case in collect_cases(plugins, profile, VectorStore()):
+            click.echo(f"{case.id}\t{','.join(sorted(case.requires))}\t{case.title}")
+
+
+@main.command()
+@click.option("--device", "device_url", default=DEFAULT_DEVICE, show_default=True, metavar="URL")
+def info(device_url: str) -> None:
+    """Open a device and print its identity and capabilities as JSON."""
+    plugins = load_plugins()
+    device, _, redacted = open_device(plugins, device_url)
+    with device:
+        click.echo(json.dumps({
+            "url": redacted,
+            "vendor": device.info.vendor, "model": device.info.model,
+            "firmware": device.info.firmware, "serial": device.info.serial,
+            "capabilities": sorted(device.capabilities),
+        }, indent=2))
+
+
+@main.group()
+def report() -> None:
+    """Work with reports."""
+
+
+@report.command("render")
+@click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "format_name", default="html", show_default=True)
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="write here instead of stdout")
+def render(results: Path, format_name: str, out_file: Path | None) -> None:
+    """Render a results.json in a report format (html, md, junit, json)."""
+    formats = load_plugins().report_formats()
+    if format_name not in formats:
+        raise ConfigError(f"unknown report format {format_name!r} (known: "
+                          f"{', '.join(sorted(formats))})")
+    try:
+        document = json.loads(results.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ConfigError(f"{results}: not a results.json: {exc}") from None
+    text = formats[format_name].render(document)
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+
+
+@main.group()
+def vectors() -> None:
+    """Work with vector files."""
+
+
+@vectors.command("verify")
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="vectors folder (default: the installed one)")
+def verify(root: Path | None) -> None:
+    """Check every vector file against the schema and MANIFEST.json."""
+    store = VectorStore(root)
+    problems = store.verify_all()
+    for problem in problems:
+        click.echo(f"certkit: error: {problem}", err=True)
+    if problems:
+        sys.exit(ExitCode.USAGE)
+    click.echo(f"{len(store.listed_files())} files verified; manifest SHA-256 "
+               f"{store.manifest_digest}")

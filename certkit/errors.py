@@ -1,0 +1,67 @@
+"""The exception family every driver maps its transport's errors onto.
+
+Suites see only these; CKR_* codes and serial status bytes stay inside the
+driver (DESIGN.md, "Device").
+"""
+
+
+class DeviceError(Exception):
+    """Base of everything a device operation may raise on purpose."""
+
+
+class Refusal(DeviceError):
+    """The device answered, and its answer was a refusal with a reason.
+
+    A refusal is an outcome a check can expect (an invalid signature must be
+    refused); suites catch this family and compare it with the vector.
+    """
+
+
+class Unsupported(Refusal):
+    """The device does not offer this algorithm, mode or operation."""
+
+
+class BadParameter(Refusal):
+    """Wrong field count or length, unaligned data, an invalid point or key value."""
+
+
+class AuthFailed(Refusal):
+    """An integrity check failed (SM2 C3, a GCM tag); no plaintext was returned."""
+
+
+class NoSuchKey(Refusal):
+    """The key handle is unknown or was destroyed."""
+
+
+class Denied(Refusal):
+    """The device's security policy forbids the request."""
+
+
+class ErrorState(Refusal):
+    """The device is in its error state and returns no cryptographic output."""
+
+
+class InternalError(Refusal):
+    """The device reported a failure of its own that fits no other class."""
+
+
+class Unreachable(DeviceError):
+    """The transport is lost after its retries: the run cannot go on with this device."""
+
+
+class OperationTimeout(DeviceError):
+    """One device operation exceeded the run's per-operation timeout."""
+
+
+class ConfigError(Exception):
+    """Usage or configuration error: bad URL, unknown option, missing profile (exit 3)."""
+
+
+class VectorError(ConfigError):
+    """A vector file is malformed, altered, or missing from the manifest."""
+
+
+REFUSAL_NAMES: dict[str, type[Refusal]] = {
+    cls.__name__: cls
+    for cls in (Unsupported, BadParameter, AuthFailed, NoSuchKey, Denied, ErrorState, InternalError)
+}

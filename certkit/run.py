@@ -1,0 +1,114 @@
+"""A run: the plan, the device, the results as they come; and its results.json document."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from certkit import __version__
+from certkit.cases import Case
+from certkit.device import DeviceInfo
+from certkit.plugins import LoadedPlugin
+from certkit.profiles import Profile
+from certkit.results import CaseResult, Verdict, overall_verdict
+
+RESULTS_SCHEMA_VERSION = 1
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def host_description() -> dict[str, str]:
+    return {
+        "hostname": platform.node(),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "machine": platform.machine(),
+    }
+
+
+@dataclass
+class Run:
+    """Everything known about one certification run; hooks receive it."""
+
+    run_id: str
+    out_dir: Path
+    device_url: str  # with secret options redacted
+    driver: str
+    profile: Profile
+    device_info: DeviceInfo
+    capabilities: frozenset[str]
+    plugins: list[LoadedPlugin]
+    vectors_manifest_sha256: str
+    started_at: str
+    cases: list[Case]
+    results: dict[str, CaseResult] = field(default_factory=dict)
+    operation_timeout_s: float = 30.0
+    sessions: list[dict[str, object]] = field(default_factory=list)
+    stopped: str | None = None  # why the run ended early, if it did
+    unrecognised_capabilities: tuple[str, ...] = ()
+
+    @property
+    def pending(self) -> list[Case]:
+        return [case for case in self.cases if case.id not in self.results]
+
+    @property
+    def complete(self) -> bool:
+        return not self.pending
+
+    @property
+    def verdict(self) -> Verdict:
+        return overall_verdict(
+            (result.verdict for result in self.results.values()), complete=self.complete
+        )
+
+    def ordered_results(self) -> list[CaseResult]:
+        """Results in plan order, whatever order sessions finished them in."""
+        return [self.results[case.id] for case in self.cases if case.id in self.results]
+
+    def document(self) -> dict[str, Any]:
+        """The results.json document; reports are a pure function of it."""
+        ordered = self.ordered_results()
+        counts = {str(v): sum(1 for r in ordered if r.verdict is v) for v in Verdict}
+        return {
+            "schema_version": RESULTS_SCHEMA_VERSION,
+            "certkit_version": __version__,
+            "run_id": self.run_id,
+            "verdict": str(self.verdict),
+            "complete": self.complete,
+            "stopped": self.stopped,
+            "started_at": self.started_at,
+            "ended_at": utc_now(),
+            "sessions": self.sessions,
+            "host": host_description(),
+            "driver": {"scheme": self.driver, "url": self.device_url},
+            "device": {
+                "vendor": self.device_info.vendor,
+                "model": self.device_info.model,
+                "firmware": self.device_info.firmware,
+                "serial": self.device_info.serial,
+                "capabilities": sorted(self.capabilities),
+                "unrecognised_capabilities": list(self.unrecognised_capabilities),
+            },
+            "profile": {
+                "name": self.profile.name,
+                "description": self.profile.description,
+                "suites": list(self.profile.suites),
+                "operation_timeout_s": self.operation_timeout_s,
+                "params": self.profile.params,
+            },
+            "vectors": {"manifest_sha256": self.vectors_manifest_sha256},
+            "plugins": [plugin.to_dict() for plugin in self.plugins],
+            "summary": {"planned": len(self.cases), "finished": len(ordered), **counts},
+            "cases": [result.to_dict() for result in ordered],
+            "not_run": [
+                {"id": case.id, "title": case.title, "suite": case.suite,
+                 "requires": sorted(case.requires), "clauses": list(case.clauses)}
+                for case in self.pending
+            ],
+        }

@@ -1,0 +1,100 @@
+"""The per-operation timeout: a device operation that overruns is abandoned, its case errors.
+
+Each operation is bracketed by two attribute writes (cheap enough for a
+known-answer loop of single blocks); a watchdog thread notices an overrun and
+interrupts the main thread with a signal, which also breaks a blocking
+system call. Where certkit does not run in the main thread (embedded in
+another program), overruns are not enforced; drivers keep their own
+transport timeouts either way.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from certkit.device import OPERATIONS, Device
+from certkit.errors import OperationTimeout
+
+_SIGNAL = signal.SIGUSR1
+
+
+class GuardedDevice(Device):
+    """Wraps a device so that every operation runs under the watchdog's eye."""
+
+    def __init__(self, inner: Device, timeout_s: float) -> None:
+        self.inner = inner
+        self.info = inner.info
+        self.capabilities = inner.capabilities
+        self.timeout_s = timeout_s
+        self.current: str | None = None
+        self.started = 0.0
+        self.overrun: str | None = None
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _guarded(name: str) -> Callable[..., Any]:
+    def operation(self: GuardedDevice, *args: Any, **kwargs: Any) -> Any:
+        self.started = time.monotonic()
+        self.current = name
+        try:
+            return getattr(self.inner, name)(*args, **kwargs)
+        finally:
+            self.current = None
+
+    operation.__name__ = name
+    return operation
+
+
+for _name in OPERATIONS:
+    setattr(GuardedDevice, _name, _guarded(_name))
+
+
+class Watchdog:
+    """Runs while a run runs; raises OperationTimeout in the main thread on an overrun."""
+
+    def __init__(self, device: GuardedDevice) -> None:
+        self.device = device
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="certkit-watchdog", daemon=True)
+        self._main = threading.main_thread().ident
+        self._enforced = threading.current_thread() is threading.main_thread()
+        self._previous: Any = None
+
+    def __enter__(self) -> Watchdog:
+        if self._enforced:
+            self._previous = signal.signal(_SIGNAL, self._on_signal)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._enforced:
+            self._stop.set()
+            self._thread.join()
+            signal.signal(_SIGNAL, self._previous)
+
+    def _watch(self) -> None:
+        device = self.device
+        interval = min(0.05, device.timeout_s / 4)
+        fired_for = None
+        while not self._stop.wait(interval):
+            name, started = device.current, device.started
+            if name is None or started == fired_for:
+                continue
+            if time.monotonic() - started > device.timeout_s:
+                fired_for = started
+                device.overrun = name
+                signal.pthread_kill(self._main, _SIGNAL)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        device = self.device
+        name, device.overrun = device.overrun, None
+        # The operation may have finished between the watchdog's look and now.
+        if name is not None and device.current == name:
+            raise OperationTimeout(f"{name} exceeded the {device.timeout_s:g} s operation timeout")

@@ -1,0 +1,1 @@
+"""Built-in drivers: one module or package per device kind."""

@@ -1,0 +1,265 @@
+"""The software module: every algorithm of the serial protocol's INFO list, in process.
+
+One core, two faces: `emulator:` wraps it as a Device directly, and the
+serial emulator serves it over the wire. It follows the protocol's check
+order (error state, field lengths, algorithm offered, key handle, policy,
+content) so both faces answer alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+
+from certkit import __version__
+from certkit.device import Device, DeviceInfo, DeviceState, KeyHandle
+from certkit.errors import AuthFailed, BadParameter, Denied, ErrorState, NoSuchKey, Unsupported
+from certkit.reference import sm2, zuc
+
+from .faults import FAULTS
+from .symmetric import check_lengths, sm4_crypt
+
+SM4_MODES = ("SM4-ECB", "SM4-CBC", "SM4-CTR", "SM4-OFB", "SM4-CFB", "SM4-GCM", "SM4-CCM")
+CAPABILITIES = frozenset(
+    {"SM3", "HMAC-SM3", *SM4_MODES, "SM2-SIGN", "SM2-VERIFY", "SM2-ENCRYPT", "SM2-DECRYPT",
+     "SM2-GENERATE", "SM2-IMPORT", "RANDOM", "ZUC", "SELFTEST", "TEST-HOOKS", "KEY-DESTROY"}
+)
+MAX_ID_BYTES = 8191  # ENTL is a 16-bit count of bits
+MAX_HANDLE = 0xFFFF
+
+
+@dataclass
+class _HeldKey:
+    private: int
+    public: bytes
+
+
+class SoftwareModule(Device):
+    """A conforming module, unless told to have some of the catalogued faults."""
+
+    def __init__(self, faults: frozenset[str] = frozenset(), *, test_hooks: bool = True) -> None:
+        unknown = faults - FAULTS.keys()
+        if unknown:
+            raise ValueError(f"unknown fault(s): {', '.join(sorted(unknown))}")
+        self.faults = faults
+        self.test_hooks = test_hooks
+        self.info = DeviceInfo(vendor="certkit", model="software module emulator",
+                               firmware=__version__, serial="EMU-0001")
+        self.capabilities = CAPABILITIES if test_hooks else CAPABILITIES - {"TEST-HOOKS"}
+        self._keys: dict[int, _HeldKey] = {}
+        self._next_handle = 1
+        self._error = False
+        self._stuck_random: bytes | None = None
+
+    # -- state -------------------------------------------------------------
+
+    def _operational(self) -> None:
+        if self._error:
+            raise ErrorState("module is in the error state")
+
+    def self_test(self) -> bool:
+        if self._error:
+            return False
+        passed = self._known_answers_hold()
+        self._error = not passed
+        return passed
+
+    def _known_answers_hold(self) -> bool:
+        """Power-up known-answer tests (GM/T 0028 7.10.2) over the module's own algorithms."""
+        key = bytes.fromhex("0123456789abcdeffedcba9876543210")
+        expected = bytes.fromhex("681edf34d206965e86b3e94f536e4246")
+        digest = bytes.fromhex("66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0")
+        return (
+            sm4_crypt("SM4-ECB", key, b"", b"", key, encrypt=True, faults=self.faults) == expected
+            and hashlib.new("sm3", b"abc").digest() == digest
+        )
+
+    def state(self) -> DeviceState:
+        return DeviceState.ERROR if self._error else DeviceState.OPERATIONAL
+
+    def reset(self) -> None:
+        """Power-cycle: zeroise every key, re-run the power-up tests."""
+        self._keys.clear()
+        self._error = not self._known_answers_hold()
+
+    def force_error(self) -> None:
+        if not self.test_hooks:
+            raise Unsupported("force-error needs test hooks")
+        self._error = True
+
+    # -- hashing -----------------------------------------------------------
+
+    def digest(self, algorithm: str, data: bytes) -> bytes:
+        self._operational()
+        if algorithm != "SM3":
+            raise Unsupported(f"digest {algorithm}")
+        if "sm3-padding-boundary" in self.faults and len(data) % 64 >= 56:
+            return hashlib.new("sm3", data + b"\x00").digest()
+        return hashlib.new("sm3", data).digest()
+
+    def mac(self, algorithm: str, key: bytes, data: bytes) -> bytes:
+        self._operational()
+        if algorithm != "HMAC-SM3":
+            raise Unsupported(f"mac {algorithm}")
+        if "hmac-sm3-long-key" in self.faults and len(key) > 64:
+            key = key[:64]
+        return hmac.new(key, data, "sm3").digest()
+
+    # -- symmetric ---------------------------------------------------------
+
+    def _sm4(self, algorithm: str, key: bytes, data: bytes, iv: bytes, aad: bytes,
+             encrypt: bool) -> bytes:
+        self._operational()
+        if algorithm not in SM4_MODES:
+            raise Unsupported(f"{'encrypt' if encrypt else 'decrypt'} {algorithm}")
+        check_lengths(algorithm, key, iv, data)
+        return sm4_crypt(algorithm, key, iv, aad, data, encrypt=encrypt, faults=self.faults)
+
+    def encrypt(self, algorithm: str, key: bytes, data: bytes, *, iv: bytes, aad: bytes) -> bytes:
+        return self._sm4(algorithm, key, data, iv, aad, encrypt=True)
+
+    def decrypt(self, algorithm: str, key: bytes, data: bytes, *, iv: bytes, aad: bytes) -> bytes:
+        return self._sm4(algorithm, key, data, iv, aad, encrypt=False)
+
+    def keystream(self, algorithm: str, key: bytes, iv: bytes, words: int) -> bytes:
+        self._operational()
+        if algorithm != "ZUC":
+            raise Unsupported(f"keystream {algorithm}")
+        if len(key) != 16 or len(iv) != 16 or words < 1:
+            raise BadParameter("ZUC takes a 16-byte key, a 16-byte IV and at least one word")
+        if "zuc-skip-first-word" in self.faults:
+            return zuc.keystream(key, iv, words + 1)[4:]
+        return zuc.keystream(key, iv, words)
+
+    def random(self, length: int) -> bytes:
+        self._operational()
+        if length < 1:
+            raise BadParameter("RANDOM needs at least one byte")
+        if "random-repeat" in self.faults:
+            if self._stuck_random is None or len(self._stuck_random) < length:
+                self._stuck_random = os.urandom(length)
+            return self._stuck_random[:length]
+        return os.urandom(length)
+
+    # -- SM2 keys ----------------------------------------------------------
+
+    def _issue(self, private: int, public: bytes) -> KeyHandle:
+        if self._next_handle > MAX_HANDLE:
+            raise Denied("key handles exhausted until the module restarts")
+        ref = self._next_handle
+        self._next_handle += 1  # never reused while running, RESET included
+        self._keys[ref] = _HeldKey(private, public)
+        return KeyHandle(algorithm="SM2", ref=ref, public_key=public)
+
+    def _held(self, handle: KeyHandle) -> _HeldKey:
+        key = self._keys.get(handle.ref)
+        if key is None:
+            raise NoSuchKey(f"key handle {handle.ref}")
+        return key
+
+    def generate_key(self, algorithm: str) -> KeyHandle:
+        self._operational()
+        if algorithm != "SM2":
+            raise Unsupported(f"generate key {algorithm}")
+        private = 1 + int.from_bytes(os.urandom(40), "big") % (sm2.N - 2)
+        shown = private + 1 if "sm2-generate-wrong-public" in self.faults else private
+        return self._issue(private, sm2.public_key_from_private(shown))
+
+    def import_key(self, algorithm: str, private_key: bytes) -> KeyHandle:
+        self._operational()
+        if len(private_key) != 32:
+            raise BadParameter(f"SM2 private key must be 32 bytes, got {len(private_key)}")
+        if algorithm != "SM2":
+            raise Unsupported(f"import key {algorithm}")
+        private = int.from_bytes(private_key, "big")
+        if not 1 <= private <= sm2.N - 2:
+            raise BadParameter("SM2 private key outside [1, n-2]")
+        return self._issue(private, sm2.public_key_from_private(private))
+
+    def export_key(self, handle: KeyHandle) -> bytes:
+        self._operational()
+        self._held(handle)
+        raise Denied("private keys never leave the module")
+
+    def destroy_key(self, handle: KeyHandle) -> None:
+        self._operational()
+        self._held(handle)
+        del self._keys[handle.ref]
+
+    # -- SM2 operations ----------------------------------------------------
+
+    def _user_id(self, user_id: bytes) -> bytes:
+        if len(user_id) > MAX_ID_BYTES:
+            raise BadParameter(f"SM2 user ID longer than {MAX_ID_BYTES} bytes")
+        return sm2.DEFAULT_ID if "sm2-sign-default-id" in self.faults else user_id
+
+    def _public_key(self, public_key: bytes) -> bytes:
+        if len(public_key) != 65:
+            raise BadParameter(f"SM2 public key must be 65 bytes, got {len(public_key)}")
+        if "sm2-public-key-strip-zeros" in self.faults:
+            x = public_key[1:33].lstrip(b"\x00")
+            y = public_key[33:]
+            # The defective parser takes 32 bytes from where X's significant bytes began.
+            public_key = (public_key[:1] + x + y)[:65].ljust(65, b"\x00")
+        try:
+            sm2.decode_public_key(public_key)
+        except ValueError as exc:
+            raise BadParameter(f"invalid SM2 public key: {exc}") from None
+        return public_key
+
+    def sign(self, handle: KeyHandle, message: bytes, *, user_id: bytes) -> bytes:
+        self._operational()
+        user_id = self._user_id(user_id)
+        key = self._held(handle)
+        return sm2.sign(key.private, message, user_id)
+
+    def verify(self, algorithm: str, public_key: bytes, message: bytes, signature: bytes, *,
+               user_id: bytes) -> bool:
+        self._operational()
+        if len(signature) != 64:
+            raise BadParameter(f"SM2 signature must be 64 bytes, got {len(signature)}")
+        user_id = self._user_id(user_id)
+        if algorithm != "SM2":
+            raise Unsupported(f"verify {algorithm}")
+        return sm2.verify(self._public_key(public_key), message, user_id, signature)
+
+    def public_encrypt(self, algorithm: str, public_key: bytes, message: bytes) -> bytes:
+        self._operational()
+        if not message:
+            raise BadParameter("SM2 encryption needs at least one byte")
+        if algorithm != "SM2":
+            raise Unsupported(f"public-key encrypt {algorithm}")
+        ciphertext = sm2.encrypt(self._public_key(public_key), message)
+        if "sm2-ciphertext-c1c2c3" in self.faults:
+            return ciphertext[:65] + ciphertext[97:] + ciphertext[65:97]
+        return ciphertext
+
+    def private_decrypt(self, handle: KeyHandle, ciphertext: bytes) -> bytes:
+        self._operational()
+        if len(ciphertext) < 98:
+            raise BadParameter(f"SM2 ciphertext shorter than 98 bytes ({len(ciphertext)})")
+        key = self._held(handle)
+        if "sm2-ciphertext-c1c2c3" in self.faults:
+            ciphertext = ciphertext[:65] + ciphertext[-32:] + ciphertext[65:-32]
+        try:
+            if "sm2-decrypt-no-c3-check" in self.faults:
+                return _decrypt_without_c3_check(key.private, ciphertext)
+            return sm2.decrypt(key.private, ciphertext)
+        except sm2.DecryptionFailed:
+            raise AuthFailed("SM2 C3 does not match") from None
+        except ValueError as exc:
+            raise BadParameter(f"invalid SM2 ciphertext: {exc}") from None
+
+
+def _decrypt_without_c3_check(private: int, ciphertext: bytes) -> bytes:
+    """The fault: C2 XOR KDF(x2 || y2), never comparing C3."""
+    x1, y1 = sm2.decode_public_key(ciphertext[:65])
+    shared = sm2.scalar_mult(private, x1, y1)
+    if shared is None:
+        raise BadParameter("C1 times d is the point at infinity")
+    x2, y2 = shared
+    c2 = ciphertext[97:]
+    stream = sm2.kdf(x2.to_bytes(32, "big") + y2.to_bytes(32, "big"), len(c2))
+    return bytes(a ^ b for a, b in zip(c2, stream, strict=True))

@@ -1,0 +1,1 @@
+"""Built-in suites: one module or package per suite."""

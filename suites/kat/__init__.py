@@ -1,0 +1,20 @@
+"""`kat`: known-answer and Monte Carlo vectors for SM3, HMAC-SM3, SM4, SM2, ZUC and RANDOM."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from certkit.cases import Case, Suite, SuiteContext
+from certkit.hookspecs import hookimpl
+
+from . import hashing, random, sm2, symmetric
+
+
+def collect(ctx: SuiteContext) -> Iterator[Case]:
+    for module in (hashing, symmetric, sm2, random):
+        yield from module.cases(ctx)
+
+
+@hookimpl
+def certkit_suites() -> list[Suite]:
+    return [Suite(name="kat", title="Known-answer tests", collect=collect)]

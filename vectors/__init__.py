@@ -1,0 +1,1 @@
+"""Vector files (package data), their schema and MANIFEST.json."""
