@@ -56,7 +56,8 @@ class DeviceURL:
     def redacted(self, secret_options: frozenset[str]) -> str:
         """Render the URL with secret option values replaced, for journals and reports."""
         parts = [
-            f"{quote(key, safe='-_')}={'***' if key in secret_options else quote(value, safe=',:/.-_')}"
+            f"{quote(key, safe='-_')}="
+            + ("***" if key in secret_options else quote(value, safe=",:/.-_"))
             for key, value in self.options
         ]
         query = "?" + "&".join(parts) if parts else ""

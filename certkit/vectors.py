@@ -336,7 +336,8 @@ def _parse_tests(document: Mapping[str, Any], cls: type[TestVector], relative: s
         for test in group["tests"]:
             values: dict[str, Any] = {}
             for attr, name in attr_to_field.items():
-                values[attr] = _message(test) if name == "msg" else bytes.fromhex(test.get(name, ""))
+                values[attr] = (_message(test) if name == "msg"
+                                else bytes.fromhex(test.get(name, "")))
             for attr in extra:
                 values[attr] = test[attr]
             yield cls(

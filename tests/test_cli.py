@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import run_cli
+from helpers import run_cli
 
 
 def test_plain_run_certifies_the_emulator_and_writes_the_reports(tmp_path: Path) -> None:

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from certkit.drivers.emulator.faults import FAULTS
-from tests.conftest import certify, failing, verdicts
+from helpers import certify, failing, verdicts
 
 
 def test_clean_emulator_passes_every_case(clean_smoke: dict[str, Any]) -> None:

@@ -1,0 +1,1 @@
+"""certkit's own SM2 and ZUC-128, the references suites judge devices against."""
