@@ -29,7 +29,7 @@ COUNT = 2000
 
 def _single_blocks() -> list[tuple[bytes, bytes, bytes]]:
     rows = []
-    for i in range(COUNT):
+    for _ in range(COUNT):
         key, block = os.urandom(16), os.urandom(16)
         encryptor = Cipher(algorithms.SM4(key), modes.ECB()).encryptor()
         rows.append((key, block, encryptor.update(block) + encryptor.finalize()))

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import certify
 
 from certkit.vectors import VectorStore
+from helpers import certify
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from certkit.drivers.emulator.faults import FAULTS
 from helpers import certify, failing, verdicts
 

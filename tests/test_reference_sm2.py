@@ -9,9 +9,9 @@ they fail, not skip, when either is missing.
 import secrets
 from dataclasses import dataclass
 
-import interop
 import pytest
 
+import interop
 from certkit.reference import sm2
 
 N = sm2.N

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import CERTKIT, run_cli
 
 from certkit.cases import Case
 from certkit.checks import Checks
@@ -19,6 +18,7 @@ from certkit.journal import JOURNAL_FILE, Journal
 from certkit.results import Verdict
 from certkit.runner import run_case
 from certkit.watchdog import GuardedDevice, Watchdog
+from helpers import CERTKIT, run_cli
 
 # A deterministic failure, so its evidence is the same in every run.
 DEVICE = "emulator:?fault=sm4-cbc-no-chaining"

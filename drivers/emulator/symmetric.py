@@ -11,6 +11,7 @@ from tongsuopy.crypto.ciphers.aead import SM4CCM
 from tongsuopy.crypto.exceptions import InvalidTag as TongsuoInvalidTag
 
 from certkit.errors import AuthFailed, BadParameter
+
 from .gcm import gcm_decrypt, gcm_encrypt
 
 BLOCK = 16
