@@ -1,0 +1,1 @@
+"""`serial:` -- modules speaking serial-protocol.md, and certkit's serial emulator."""
