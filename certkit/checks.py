@@ -74,6 +74,8 @@ class Checks:
         skipped the check that should have caught the input.
         """
         self.count += 1
+        if got.__class__ is bytes and expected.__class__ is bytes and got == expected:
+            return True  # the common case of a known-answer loop, decided first
         if isinstance(expected, type) and issubclass(expected, Refusal):
             ok = type(got) is expected
         else:

@@ -19,9 +19,8 @@ from certkit.errors import AuthFailed, BadParameter, Denied, ErrorState, NoSuchK
 from certkit.reference import sm2, zuc
 
 from .faults import FAULTS
-from .symmetric import check_lengths, sm4_crypt
+from .symmetric import SM4_MODES, check_lengths
 
-SM4_MODES = ("SM4-ECB", "SM4-CBC", "SM4-CTR", "SM4-OFB", "SM4-CFB", "SM4-GCM", "SM4-CCM")
 CAPABILITIES = frozenset(
     {"SM3", "HMAC-SM3", *SM4_MODES, "SM2-SIGN", "SM2-VERIFY", "SM2-ENCRYPT", "SM2-DECRYPT",
      "SM2-GENERATE", "SM2-IMPORT", "RANDOM", "ZUC", "SELFTEST", "TEST-HOOKS", "KEY-DESTROY"}
@@ -72,7 +71,7 @@ class SoftwareModule(Device):
         expected = bytes.fromhex("681edf34d206965e86b3e94f536e4246")
         digest = bytes.fromhex("66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0")
         return (
-            sm4_crypt("SM4-ECB", key, b"", b"", key, encrypt=True, faults=self.faults) == expected
+            SM4_MODES["SM4-ECB"](key, b"", b"", key, True, self.faults) == expected
             and hashlib.new("sm3", b"abc").digest() == digest
         )
 
@@ -111,11 +110,13 @@ class SoftwareModule(Device):
 
     def _sm4(self, algorithm: str, key: bytes, data: bytes, iv: bytes, aad: bytes,
              encrypt: bool) -> bytes:
-        self._operational()
-        if algorithm not in SM4_MODES:
+        if self._error:
+            raise ErrorState("module is in the error state")
+        mode = SM4_MODES.get(algorithm)
+        if mode is None:
             raise Unsupported(f"{'encrypt' if encrypt else 'decrypt'} {algorithm}")
         check_lengths(algorithm, key, iv, data)
-        return sm4_crypt(algorithm, key, iv, aad, data, encrypt=encrypt, faults=self.faults)
+        return mode(key, iv, aad, data, encrypt, self.faults)
 
     def encrypt(self, algorithm: str, key: bytes, data: bytes, *, iv: bytes, aad: bytes) -> bytes:
         return self._sm4(algorithm, key, data, iv, aad, encrypt=True)

@@ -6,6 +6,7 @@ implementation would have it.
 
 from __future__ import annotations
 
+from cryptography.hazmat.decrepit.ciphers.modes import CFB, OFB
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from tongsuopy.crypto.ciphers.aead import SM4CCM
 from tongsuopy.crypto.exceptions import InvalidTag as TongsuoInvalidTag
@@ -19,8 +20,11 @@ TAG = 16
 BLOCK_MODES = ("SM4-ECB", "SM4-CBC")
 
 
+_ECB = modes.ECB()  # stateless, so one instance serves every call
+
+
 def _ecb(key: bytes, data: bytes, *, encrypt: bool) -> bytes:
-    cipher = Cipher(algorithms.SM4(key), modes.ECB())
+    cipher = Cipher(algorithms.SM4(key), _ECB)
     worker = cipher.encryptor() if encrypt else cipher.decryptor()
     return worker.update(data) + worker.finalize()
 
@@ -68,51 +72,72 @@ def check_lengths(algorithm: str, key: bytes, iv: bytes, data: bytes) -> None:
         raise BadParameter(f"{algorithm} data must be a multiple of 16 bytes, got {len(data)}")
 
 
-def sm4_crypt(algorithm: str, key: bytes, iv: bytes, aad: bytes, data: bytes, *,
-              encrypt: bool, faults: frozenset[str]) -> bytes:
-    """Encrypt or decrypt with SM4; AEAD modes carry the tag after the ciphertext."""
-    if algorithm == "SM4-ECB":
-        if not encrypt and "sm4-ecb-decrypt-key-order" in faults:
-            return _ecb(key, data, encrypt=True)
-        return _ecb(key, data, encrypt=encrypt)
-    if algorithm == "SM4-CBC":
-        if "sm4-cbc-no-chaining" in faults:
-            return _cbc_without_chaining(key, iv, data, encrypt=encrypt)
-        return _stream(modes.CBC(iv), key, data, encrypt=encrypt)
-    if algorithm == "SM4-CTR":
-        if "sm4-ctr-32bit-counter" in faults:
-            return _xor(data, _ctr_keystream_32bit(key, iv, len(data)))
-        return _stream(modes.CTR(iv), key, data, encrypt=encrypt)
-    if algorithm == "SM4-OFB":
-        if "sm4-ofb-as-cfb" in faults:
-            return _stream(modes.CFB(iv), key, data, encrypt=encrypt)
-        return _stream(modes.OFB(iv), key, data, encrypt=encrypt)
-    if algorithm == "SM4-CFB":
-        if "sm4-cfb-iv-reuse" in faults:
-            pad = _ecb(key, iv, encrypt=True) * (len(data) // BLOCK + 1)
-            return _xor(data, pad)
-        return _stream(modes.CFB(iv), key, data, encrypt=encrypt)
-    if algorithm == "SM4-GCM":
-        if "sm4-gcm-aad-ignored" in faults:
-            aad = b""
-        if "sm4-gcm-iv-96-only" in faults:
-            iv = (iv + bytes(12))[:12]
-        if encrypt:
-            return gcm_encrypt(key, iv, aad, data)
-        if len(data) < TAG:
-            raise BadParameter("SM4-GCM input shorter than its 16-byte tag")
-        return gcm_decrypt(key, iv, aad, data[:-TAG], data[-TAG:])
-    if algorithm == "SM4-CCM":
-        if "sm4-ccm-aad-ignored" in faults:
-            aad = b""
-        ccm = SM4CCM(key, tag_length=TAG)
-        if encrypt:
-            return ccm.encrypt(iv, data, aad)
-        if len(data) < TAG:
-            raise BadParameter("SM4-CCM input shorter than its 16-byte tag")
-        try:
-            return ccm.decrypt(iv, data, aad)
-        except TongsuoInvalidTag:
-            raise AuthFailed("SM4-CCM tag mismatch") from None
-    raise AssertionError(f"unreachable: {algorithm}")
+def _ecb_mode(key: bytes, iv: bytes, aad: bytes, data: bytes, encrypt: bool,
+              faults: frozenset[str]) -> bytes:
+    if not encrypt and "sm4-ecb-decrypt-key-order" in faults:
+        return _ecb(key, data, encrypt=True)
+    return _ecb(key, data, encrypt=encrypt)
 
+
+def _cbc_mode(key: bytes, iv: bytes, aad: bytes, data: bytes, encrypt: bool,
+              faults: frozenset[str]) -> bytes:
+    if "sm4-cbc-no-chaining" in faults:
+        return _cbc_without_chaining(key, iv, data, encrypt=encrypt)
+    return _stream(modes.CBC(iv), key, data, encrypt=encrypt)
+
+
+def _ctr_mode(key: bytes, iv: bytes, aad: bytes, data: bytes, encrypt: bool,
+              faults: frozenset[str]) -> bytes:
+    if "sm4-ctr-32bit-counter" in faults:
+        return _xor(data, _ctr_keystream_32bit(key, iv, len(data)))
+    return _stream(modes.CTR(iv), key, data, encrypt=encrypt)
+
+
+def _ofb_mode(key: bytes, iv: bytes, aad: bytes, data: bytes, encrypt: bool,
+              faults: frozenset[str]) -> bytes:
+    if "sm4-ofb-as-cfb" in faults:
+        return _stream(CFB(iv), key, data, encrypt=encrypt)
+    return _stream(OFB(iv), key, data, encrypt=encrypt)
+
+
+def _cfb_mode(key: bytes, iv: bytes, aad: bytes, data: bytes, encrypt: bool,
+              faults: frozenset[str]) -> bytes:
+    if "sm4-cfb-iv-reuse" in faults:
+        return _xor(data, _ecb(key, iv, encrypt=True) * (len(data) // BLOCK + 1))
+    return _stream(CFB(iv), key, data, encrypt=encrypt)
+
+
+def _gcm_mode(key: bytes, iv: bytes, aad: bytes, data: bytes, encrypt: bool,
+              faults: frozenset[str]) -> bytes:
+    if "sm4-gcm-aad-ignored" in faults:
+        aad = b""
+    if "sm4-gcm-iv-96-only" in faults:
+        iv = (iv + bytes(12))[:12]
+    if encrypt:
+        return gcm_encrypt(key, iv, aad, data)
+    if len(data) < TAG:
+        raise BadParameter("SM4-GCM input shorter than its 16-byte tag")
+    return gcm_decrypt(key, iv, aad, data[:-TAG], data[-TAG:])
+
+
+def _ccm_mode(key: bytes, iv: bytes, aad: bytes, data: bytes, encrypt: bool,
+              faults: frozenset[str]) -> bytes:
+    if "sm4-ccm-aad-ignored" in faults:
+        aad = b""
+    ccm = SM4CCM(key, tag_length=TAG)
+    if encrypt:
+        return ccm.encrypt(iv, data, aad)
+    if len(data) < TAG:
+        raise BadParameter("SM4-CCM input shorter than its 16-byte tag")
+    try:
+        return ccm.decrypt(iv, data, aad)
+    except TongsuoInvalidTag:
+        raise AuthFailed("SM4-CCM tag mismatch") from None
+
+
+# Algorithm -> mode function(key, iv, aad, data, encrypt, faults); AEAD modes
+# carry the 16-byte tag after the ciphertext.
+SM4_MODES = {
+    "SM4-ECB": _ecb_mode, "SM4-CBC": _cbc_mode, "SM4-CTR": _ctr_mode, "SM4-OFB": _ofb_mode,
+    "SM4-CFB": _cfb_mode, "SM4-GCM": _gcm_mode, "SM4-CCM": _ccm_mode,
+}
