@@ -9,7 +9,10 @@ from typing import Protocol
 from certkit.errors import Refusal
 from certkit.results import FailedCheck
 
-MAX_FAILURES_KEPT = 20
+# A case keeps the first few failures of each kind (vector file, operation,
+# flags), so one defect that fails hundreds of vectors cannot hide another.
+MAX_FAILURES_KEPT = 100
+MAX_FAILURES_PER_KIND = 3
 MAX_INPUT_HEX = 512  # characters of hex kept per input field in a failure record
 
 
@@ -65,6 +68,7 @@ class Checks:
         self.failed = 0
         self.failures: list[FailedCheck] = []
         self.metrics: dict[str, float] = {}
+        self._kinds: dict[tuple[str, str, tuple[str, ...]], int] = {}
 
     def equal(self, vector: Vector, expected: object, got: object, check: str = "") -> bool:
         """Check that the device's answer `got` (a value or a Refusal) equals `expected`.
@@ -97,7 +101,10 @@ class Checks:
 
     def _fail(self, vector: Vector, expected: object, got: object, check: str) -> None:
         self.failed += 1
-        if len(self.failures) < MAX_FAILURES_KEPT:
+        kind = (vector.vectors, check, tuple(vector.flags))
+        kept = self._kinds.get(kind, 0)
+        if kept < MAX_FAILURES_PER_KIND and len(self.failures) < MAX_FAILURES_KEPT:
+            self._kinds[kind] = kept + 1
             self.failures.append(
                 FailedCheck(
                     vectors=vector.vectors,
