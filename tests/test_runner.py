@@ -43,8 +43,8 @@ def journal_cases(out: Path) -> int:
     return sum(1 for line in path.read_text().splitlines() if '"type": "case"' in line)
 
 
-def start_run(out: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([*CERTKIT, "run", "--device", DEVICE, "--profile", "smoke",
+def start_run(out: Path, device: str = DEVICE) -> subprocess.Popen[str]:
+    return subprocess.Popen([*CERTKIT, "run", "--device", device, "--profile", "smoke",
                              "--out", str(out)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
@@ -85,19 +85,29 @@ def test_killed_run_resumes_to_the_same_results(tmp_path: Path,
     assert finished_before >= 5
 
 
-def test_ctrl_c_keeps_results_and_exits_2(tmp_path: Path,
-                                          uninterrupted: dict[str, Any]) -> None:
-    out = tmp_path / "out"
-    process = start_run(out)
+def interrupt(out: Path, device: str) -> tuple[int, str, dict[str, Any]]:
+    process = start_run(out, device)
     wait_for_cases(out, 3, process)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 2, stderr
-    partial = json.loads((out / "results.json").read_text())
+    return process.returncode, stderr, json.loads((out / "results.json").read_text())
+
+
+def test_ctrl_c_on_a_clean_device_is_incomplete_exit_2(tmp_path: Path) -> None:
+    code, stderr, partial = interrupt(tmp_path / "out", "emulator:")
+    assert code == 2, stderr
     assert partial["complete"] is False and partial["stopped"] == "interrupted"
-    assert partial["verdict"] in ("error", "fail")
-    assert {case["id"] for case in partial["not_run"]}
-    assert "--resume" in stderr
+    assert partial["verdict"] == "error"
+    assert partial["not_run"] and "--resume" in stderr
+
+
+def test_ctrl_c_keeps_a_failure_found_before_it(tmp_path: Path,
+                                                uninterrupted: dict[str, Any]) -> None:
+    out = tmp_path / "out"
+    code, stderr, partial = interrupt(out, DEVICE)
+    # The CBC fault is caught by an early case: a definite failure outranks "incomplete".
+    assert code == 1 and partial["verdict"] == "fail", stderr
+    assert partial["complete"] is False and "INCOMPLETE" in stderr
 
     assert run_cli("run", "--resume", str(out)).returncode == 1
     assert stable(json.loads((out / "results.json").read_text())) == stable(uninterrupted)
