@@ -187,3 +187,8 @@ def verify(root: Path | None) -> None:
         sys.exit(ExitCode.USAGE)
     click.echo(f"{len(store.listed_files())} files verified; manifest SHA-256 "
                f"{store.manifest_digest}")
+
+
+from certkit.suites.randomness.command import rng as _rng  # noqa: E402 (the randomness suite's)
+
+main.add_command(_rng)
