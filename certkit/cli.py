@@ -18,6 +18,7 @@ from certkit.plugins import load_plugins
 from certkit.progress import Progress
 from certkit.results import ExitCode, Verdict, exit_code_for
 from certkit.runner import DEFAULT_DEVICE, collect_cases, execute, finish, open_device, start
+from certkit.suites.randomness.command import rng
 from certkit.vectors import VectorStore
 
 
@@ -189,6 +190,4 @@ def verify(root: Path | None) -> None:
                f"{store.manifest_digest}")
 
 
-from certkit.suites.randomness.command import rng as _rng  # noqa: E402 (the randomness suite's)
-
-main.add_command(_rng)
+main.add_command(rng)

@@ -63,3 +63,8 @@ def certkit_drivers() -> list[DriverSpec]:
 @hookimpl
 def certkit_run_started(run: Run) -> None:
     OutputFolder.path = run.out_dir
+
+
+@hookimpl
+def certkit_run_finished() -> None:
+    OutputFolder.path = None  # a case run outside a run must not write into the last one's
