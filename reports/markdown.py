@@ -7,17 +7,20 @@ does for HTML; only text built here as `MarkdownText` is printed as it is.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import jinja2
 
-from .view import LABELS, CaseView, build_view
+from .view import LABELS, P_BINS, CaseView, SeriesView, build_view
 
 _BACKSLASH_ESCAPED = re.compile(r"([\\`*_\[\]|~])")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _CODE_SAFE = re.compile(r"[A-Za-z0-9.,:;/+=@#()\-][A-Za-z0-9.,:;/+=@#() \-]*")
+_CODE_BLOCK_UNSAFE = re.compile(r"[`<>&]")
+_HISTOGRAM_ROWS = 4  # a text histogram's height: compact, its exact counts printed beneath
 
 
 class MarkdownText(str):
@@ -48,6 +51,66 @@ def evidence(cases: tuple[CaseView, ...]) -> MarkdownText:
     )
 
 
+def _code_block_text(text: str) -> str:
+    """Text for a code block: ASCII, on one line, unable to close the block or look like HTML.
+
+    Line breaks, tabs, non-ASCII characters, backticks and `<>&` become visible
+    escapes such as `\\n` and `\\x3c`.
+    """
+    text = text.encode("unicode_escape").decode("ascii")
+    return _CODE_BLOCK_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def text_histogram(series: SeriesView) -> str:
+    """A series' P-value counts in tenths as ASCII rows of bars, the uniform level marked `-`."""
+    head = (f"{_code_block_text(series.name)}: {series.label}; {series.count_text} passed, "
+            f"threshold {series.threshold_text}")
+    if series.uniformity_applied:
+        head += f"; P_T {series.uniformity_text}"
+    if series.histogram is None:
+        return f"{head}\n  (P-value histogram not recorded in full)"
+    counts = series.histogram
+    expected = series.expected_per_bin
+    top = max(1, *counts, math.ceil(expected))
+    rows = min(top, _HISTOGRAM_ROWS)
+    column = max(3, len(str(max(counts))) + 1)
+    bar = "#" * (column - 1) + " "
+    scaled = [count * rows / top for count in counts]
+    expected_row = max(1, math.floor(expected * rows / top + 0.5))
+    margin = len(str(top))
+    lines = [head]
+    for row in range(rows, 0, -1):
+        cells = []
+        for count, height in zip(counts, scaled, strict=True):
+            if height >= row - 0.5:
+                cells.append(bar)
+            elif row == 1 and count:
+                cells.append("." * (column - 1) + " ")  # a count too small for a whole row
+            elif row == expected_row:
+                cells.append("-" * (column - 1) + " ")
+            else:
+                cells.append(" " * column)
+        line = f"{str(top) if row == rows else '':>{margin}} |{''.join(cells)}"
+        if row == expected_row:
+            line += f" <- uniform: {expected:g} per tenth"
+        lines.append(line.rstrip())
+    lines.append(f"{'0':>{margin}} +{'-' * (column * P_BINS)}")
+    ticks = ["0", *(f".{index}" for index in range(1, P_BINS))]
+    lines.append(" " * (margin + 2) + "".join(f"{tick:<{column}}" for tick in ticks)
+                 + "1  P-value")
+    lines.append(" " * (margin + 2) + "".join(f"{count:>{column - 1}} " for count in counts)
+                 + "   samples")
+    return "\n".join(lines)
+
+
+def histogram_block(case: CaseView) -> MarkdownText:
+    """A randomness case's text histograms, one per series, as one code block."""
+    if case.randomness is None:
+        return MarkdownText("")
+    body = "\n\n".join(text_histogram(series) for series in case.randomness.series)
+    return MarkdownText(f"```text\n{body}\n```")
+
+
 _environment = jinja2.Environment(
     loader=jinja2.PackageLoader("certkit.reports", "templates"),
     autoescape=False,  # HTML escaping is wrong for Markdown; finalize escapes instead
@@ -60,6 +123,7 @@ _environment = jinja2.Environment(
 _environment.filters["label"] = lambda verdict: LABELS[verdict]
 _environment.filters["code"] = code_span
 _environment.filters["evidence"] = evidence
+_environment.filters["histograms"] = histogram_block
 
 
 def render_markdown(document: Mapping[str, Any]) -> str:

@@ -8,9 +8,10 @@ bidirectional-override character must neither break a format nor hide text.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 SUPPORTED_SCHEMA_VERSION = 1
@@ -83,6 +84,162 @@ class FailureView:
     got: str
 
 
+# GM/T 0005-2021 6.3: a series' Q-values are uniform enough when P_T is at least this.
+UNIFORMITY_THRESHOLD = 0.0001
+P_BINS = 10  # the randomness suite's P-value histogram: tenths of [0, 1], 1.0 in the last
+_HISTOGRAM_KEY = re.compile(r"(?P<series>.+)\.p_hist\.0", re.DOTALL)
+_ATTEMPT_KEY = re.compile(r"attempt\.(?P<number>\d+)\.failed_series")
+SERIES_NOT_RECORDED = "not recorded"
+_SERIES_LABELS = {"pass": "PASS", "fail": "FAIL", SERIES_NOT_RECORDED: "NOT RECORDED"}
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    """One randomness series, judged again from its recorded numbers by GM/T 0005-2021 6.2-6.4."""
+
+    name: str
+    passed: int | None  # samples with P >= alpha
+    samples: int | None
+    min_pass: int | None
+    uniformity_applied: bool  # False: the profile does not apply 6.3 ("n/a")
+    uniformity_p: float | None  # None when not applied, or recorded but not a number
+    histogram: tuple[int, ...] | None  # P_BINS counts; None unless every bin is a count
+
+    @property
+    def pass_count_ok(self) -> bool | None:
+        if self.passed is None or self.min_pass is None:
+            return None
+        return self.passed >= self.min_pass
+
+    @property
+    def uniformity_ok(self) -> bool | None:
+        if not self.uniformity_applied:
+            return True
+        return None if self.uniformity_p is None else self.uniformity_p >= UNIFORMITY_THRESHOLD
+
+    @property
+    def failed_checks(self) -> tuple[str, ...]:
+        """Which of the two checks this series failed: "pass count", "uniformity"."""
+        failed = []
+        if self.pass_count_ok is False:
+            failed.append("pass count")
+        if self.uniformity_ok is False:
+            failed.append("uniformity")
+        return tuple(failed)
+
+    @property
+    def verdict(self) -> str:
+        if self.failed_checks:
+            return "fail"
+        if self.pass_count_ok is None or self.uniformity_ok is None:
+            return SERIES_NOT_RECORDED
+        return "pass"
+
+    @property
+    def short_label(self) -> str:
+        return _SERIES_LABELS[self.verdict]
+
+    @property
+    def label(self) -> str:
+        """The verdict as the report prints it, naming the failed checks."""
+        if self.failed_checks:
+            return f"{self.short_label} ({', '.join(self.failed_checks)})"
+        return self.short_label
+
+    @property
+    def count_text(self) -> str:
+        """"17 / 20": samples with P >= alpha of the samples tested."""
+        passed = SERIES_NOT_RECORDED if self.passed is None else str(self.passed)
+        return passed if self.samples is None else f"{passed} / {self.samples}"
+
+    @property
+    def threshold_text(self) -> str:
+        return SERIES_NOT_RECORDED if self.min_pass is None else str(self.min_pass)
+
+    @property
+    def uniformity_text(self) -> str:
+        if not self.uniformity_applied:
+            return "n/a"
+        if self.uniformity_p is None:
+            return SERIES_NOT_RECORDED
+        return format_number(self.uniformity_p)
+
+    @property
+    def expected_per_bin(self) -> float:
+        """Each bin's count were the P-values uniform: the histogram's total over P_BINS."""
+        return sum(self.histogram or ()) / P_BINS
+
+
+@dataclass(frozen=True)
+class RandomnessView:
+    """A randomness case's series, the rule that judged them and how many sample sets it took."""
+
+    samples: int | None
+    bits: int | None
+    alpha: float | None
+    series: tuple[SeriesView, ...]
+    attempts: tuple[tuple[int, int | None], ...]  # (attempt, series failed in it), in order
+    problems: tuple[str, ...] = ()  # where the recorded numbers disagree with each other
+
+    @property
+    def threshold_bound(self) -> float | None:
+        """s(1 - alpha - 3 sqrt(alpha(1 - alpha)/s)), the pass-count bound before rounding up."""
+        if self.samples is None or self.samples < 1 or self.alpha is None:
+            return None
+        if not 0 < self.alpha < 1:
+            return None
+        alpha = self.alpha
+        return self.samples * (1 - alpha - 3 * math.sqrt(alpha * (1 - alpha) / self.samples))
+
+    @property
+    def threshold(self) -> int | None:
+        """The least pass count the rule allows: the bound rounded up."""
+        bound = self.threshold_bound
+        # 47.00000000000001 is 47 in exact arithmetic; the suite rounds the same way
+        return None if bound is None else max(0, math.ceil(round(bound, 9)))
+
+    @property
+    def threshold_bound_text(self) -> str:
+        bound = self.threshold_bound
+        return SERIES_NOT_RECORDED if bound is None else f"{bound:.2f}"
+
+    @property
+    def samples_text(self) -> str:
+        return SERIES_NOT_RECORDED if self.samples is None else str(self.samples)
+
+    @property
+    def bits_text(self) -> str:
+        return SERIES_NOT_RECORDED if self.bits is None else str(self.bits)
+
+    @property
+    def alpha_text(self) -> str:
+        return SERIES_NOT_RECORDED if self.alpha is None else format_number(self.alpha)
+
+    @property
+    def uniformity_threshold_text(self) -> str:
+        return format_number(UNIFORMITY_THRESHOLD)
+
+    @property
+    def uniformity_applied(self) -> bool:
+        return any(series.uniformity_applied for series in self.series)
+
+    @property
+    def failing(self) -> tuple[SeriesView, ...]:
+        return tuple(series for series in self.series if series.verdict == "fail")
+
+    @property
+    def attempts_text(self) -> str:
+        """"2 (attempt 1: 3 series failed; attempt 2: 0 series failed)"."""
+        if not self.attempts:
+            return SERIES_NOT_RECORDED
+        parts = "; ".join(
+            f"attempt {number}: "
+            f"{SERIES_NOT_RECORDED if failed is None else failed} series failed"
+            for number, failed in self.attempts
+        )
+        return f"{len(self.attempts)} ({parts})"
+
+
 @dataclass(frozen=True)
 class CaseView:
     id: str
@@ -96,8 +253,9 @@ class CaseView:
     failures: tuple[FailureView, ...]  # the first few of `failed`
     missing: tuple[str, ...]
     error: str | None
-    metrics: tuple[Field, ...]
+    metrics: tuple[Field, ...]  # all but those `randomness` shows series by series
     duration_s: float
+    randomness: RandomnessView | None  # when the metrics hold P-value histograms
 
     @property
     def note(self) -> str:
@@ -208,6 +366,10 @@ class ReportView:
     def detailed_cases(self) -> tuple[CaseView, ...]:
         return tuple(case for case in self.cases if case.has_detail)
 
+    @property
+    def randomness_cases(self) -> tuple[CaseView, ...]:
+        return tuple(case for case in self.cases if case.randomness is not None)
+
     def count(self, verdict: str) -> int:
         return dict(self.counts)[verdict]
 
@@ -267,6 +429,7 @@ def build_view(document: Mapping[str, Any]) -> ReportView:
 
 
 def _case(item: Mapping[str, Any]) -> CaseView:
+    randomness, shown = _randomness(item["verdict"], item["metrics"])
     return CaseView(
         id=item["id"],
         title=item["title"],
@@ -291,10 +454,114 @@ def _case(item: Mapping[str, Any]) -> CaseView:
         missing=tuple(item["missing"]),
         error=item["error"],
         metrics=tuple(
-            Field(key, format_number(value)) for key, value in sorted(item["metrics"].items())
+            Field(key, format_number(value))
+            for key, value in sorted(item["metrics"].items())
+            if key not in shown
         ),
         duration_s=float(item["duration_s"]),
+        randomness=randomness,
     )
+
+
+def _count(value: Any) -> int | None:
+    """A recorded count, or None when the value is not a non-negative whole number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    return int(value) if value >= 0 else None
+
+
+def _real(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _randomness(verdict: str, metrics: Mapping[str, Any]) -> tuple[RandomnessView | None,
+                                                                  frozenset[str]]:
+    """The randomness view of a case's metrics, and the metric keys it shows.
+
+    A case is a randomness case when some metric is a series' first P-value
+    bin (`<series>.p_hist.0`), whichever suite made it. Series keep the order
+    the suite recorded them in, which is the standard's order of tests.
+    """
+    names = [m.group("series") for key in metrics if (m := _HISTOGRAM_KEY.fullmatch(key))]
+    if not names:
+        return None, frozenset()
+    samples = _count(metrics.get("samples"))
+    shown: set[str] = set()
+    series = []
+    for name in names:
+        keys = {"passed": f"{name}.passed", "min_pass": f"{name}.min_pass",
+                "uniformity_p": f"{name}.uniformity_p"}
+        bins = [f"{name}.p_hist.{index}" for index in range(P_BINS)]
+        shown.update(key for key in (*keys.values(), *bins) if key in metrics)
+        counts = [_count(metrics.get(key)) for key in bins]
+        histogram = tuple(c for c in counts if c is not None)
+        complete = len(histogram) == P_BINS
+        series.append(SeriesView(
+            name=name,
+            passed=_count(metrics.get(keys["passed"])),
+            samples=samples if samples is not None or not complete else sum(histogram),
+            min_pass=_count(metrics.get(keys["min_pass"])),
+            uniformity_applied=keys["uniformity_p"] in metrics,
+            uniformity_p=_real(metrics.get(keys["uniformity_p"])),
+            histogram=histogram if complete else None,
+        ))
+    attempts = sorted(
+        (int(m.group("number")), _count(value))
+        for key, value in metrics.items() if (m := _ATTEMPT_KEY.fullmatch(key))
+    )
+    view = RandomnessView(
+        samples=samples,
+        bits=_count(metrics.get("bits")),
+        alpha=_real(metrics.get("alpha")),
+        series=tuple(series),
+        attempts=tuple(attempts),
+    )
+    problems = _randomness_problems(view, verdict, _count(metrics.get("series_failed")))
+    return replace(view, problems=problems), frozenset(shown)
+
+
+def _names(series: list[SeriesView]) -> str:
+    return ", ".join(item.name for item in series)
+
+
+def _randomness_problems(view: RandomnessView, verdict: str,
+                         recorded_failed: int | None) -> tuple[str, ...]:
+    """Where a randomness case's recorded numbers disagree with each other or with the rule."""
+    problems = []
+    unrecorded = [s for s in view.series if s.pass_count_ok is None or s.uniformity_ok is None]
+    if unrecorded:
+        problems.append(f"pass count, threshold or uniformity P not recorded for: "
+                        f"{_names(unrecorded)}")
+    no_histogram = [s for s in view.series if s.histogram is None]
+    if no_histogram:
+        problems.append(f"P-value histogram incomplete for: {_names(no_histogram)}")
+    if view.samples is None:
+        problems.append("the number of samples is not recorded")
+    elif view.threshold is None:
+        problems.append("alpha is not recorded as a number between 0 and 1, so the pass-count "
+                        "threshold cannot be checked")
+    else:
+        off_rule = [s for s in view.series
+                    if s.min_pass is not None and s.min_pass != view.threshold]
+        if off_rule:
+            problems.append(f"recorded threshold differs from the rule's {view.threshold} "
+                            f"for: {_names(off_rule)}")
+        miscounted = [s for s in view.series
+                      if s.histogram is not None and sum(s.histogram) != view.samples]
+        if miscounted:
+            problems.append(f"P-value histogram does not hold {view.samples} samples for: "
+                            f"{_names(miscounted)}")
+    failing = len(view.failing)
+    if recorded_failed is not None and recorded_failed != failing:
+        problems.append(f"the case records {recorded_failed} failing series; "
+                        f"its per-series numbers give {failing}")
+    if verdict == "pass" and failing:
+        problems.append(f"the case passed, but its per-series numbers fail {failing} series")
+    return tuple(problems)
 
 
 def _counts(cases: tuple[CaseView, ...]) -> tuple[tuple[str, int], ...]:
