@@ -1,0 +1,1 @@
+"""`conformance`, `selftest` and `keys`: negative vectors, nonce hygiene, error state, key protection."""

@@ -1,0 +1,1 @@
+"""`performance`: device throughput, latency and operation rates."""
