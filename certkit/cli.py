@@ -190,4 +190,36 @@ def verify(root: Path | None) -> None:
                f"{store.manifest_digest}")
 
 
+@main.command()
+@click.option("--profile", "profile_name", default="smoke", show_default=True)
+@click.option("--fault", "fault_names", multiple=True, metavar="NAME",
+              help="only these faults (default: every catalogued fault)")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="keep each run's results here (default: a temporary folder)")
+def mutants(profile_name: str, fault_names: tuple[str, ...], out_dir: Path | None) -> None:
+    """Run the profile against the clean emulator and every fault; print the detection table."""
+    from certkit import mutants as sweep_module
+    from certkit.drivers.emulator.faults import FAULTS
+
+    unknown = sorted(set(fault_names) - FAULTS.keys())
+    if unknown:
+        raise ConfigError(f"unknown fault(s) {', '.join(unknown)} (see `certkit list faults`)")
+    faults = [FAULTS[name] for name in fault_names] if fault_names else list(FAULTS.values())
+
+    def progress(detection: sweep_module.Detection) -> None:
+        click.echo(f"certkit: {detection.fault or 'clean'}: "
+                   f"{len(detection.failing)} failing case(s)", err=True)
+
+    detections = sweep_module.sweep(profile_name, faults, sweep_module.emulator_url, out_dir,
+                                    progress)
+    click.echo(sweep_module.table(detections))
+    sys.exit(ExitCode.PASS if sweep_module.sweep_passed(detections) else ExitCode.FAIL)
+
+
 main.add_command(rng)
+
+
+# The serial driver's emulator (drivers/serial/cli.py); imported last, as it imports the core.
+from certkit.drivers.serial.cli import emulate  # noqa: E402
+
+main.add_command(emulate)

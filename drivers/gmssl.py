@@ -51,6 +51,7 @@ class GmsslLibrary(Device):
                                firmware=version, serial="-")
         self.capabilities = CAPABILITIES
         self._keys: dict[int, str] = {}  # handle -> private key hex
+        self._issued = 0
 
     def digest(self, algorithm: str, data: bytes) -> bytes:
         if algorithm != "SM3":
@@ -111,9 +112,15 @@ class GmsslLibrary(Device):
         point = _library(
             lambda: probe._kg(int(private_hex, 16), probe.ecc_table["g"]), "scalar multiplication"
         )
-        handle = KeyHandle("SM2", len(self._keys) + 1, bytes.fromhex("04" + point))
+        self._issued += 1
+        handle = KeyHandle("SM2", self._issued, bytes.fromhex("04" + point))
         self._keys[handle.ref] = private_hex
         return handle
+
+    def destroy_key(self, handle: KeyHandle) -> None:
+        """Forget a handle: the keys live in this driver, the library keeps none."""
+        self._private(handle)
+        del self._keys[handle.ref]
 
     def _private(self, handle: KeyHandle) -> str:
         if handle.ref not in self._keys:

@@ -82,6 +82,10 @@ NOTES = {
     "C1XBegins04": "The x coordinate of C1 begins with 04, as in the GB/T 32918.5 example.",
     "KdfBlockBoundary": "The message is 32 or 33 bytes: the KDF output ends exactly at, or "
                         "one byte past, an SM3 block.",
+    "SmallR": "r lies below 2^256 - n (a searched signature), so r + n fits in 32 bytes.",
+    "SmallS": "s lies below 2^256 - n (a searched signature), so s + n fits in 32 bytes.",
+    "OutOfRangeEncoding": "r + n or s + n: the same value mod n, encoded out of range; a "
+                          "verifier that reduces instead of rejecting accepts it.",
     "RangeCheck": "r or s is 0, n or above n: outside [1, n-1], so the verifier must reject "
                   "it before any curve arithmetic.",
     "ZeroT": "r + s = n, so t = (r + s) mod n = 0, which GB/T 32918.2 rejects.",
@@ -454,51 +458,84 @@ def _plain_key() -> int:
     return _search_key("plain", lambda q: q[1] >> 4 not in (0x0, 0x4))
 
 
+# Signatures whose r or s lies below 2^256 - n, found by scripts/vectors/search/small_rs.c.
+# For a fixed nonce k, r = (e + x1) mod n and, for the key d = (m+1)^-1 - 1,
+# s = (m e + (m+1) k + m x1) mod n, so a ~2^32-message search over one SM3
+# block each finds them; the message is prefix || counter (8 bytes big-endian).
+# (label, m, nonce label, message prefix, counter, which of r/s is small)
+SEARCHED = [
+    ("key d = (n - 1)/2", 1, "sm2/verify_range small r and s nonce", b"certkit0", 285211683,
+     "s"),
+]
+
+
+def _searched_signatures() -> list[tuple[str, int, bytes, bytes, str]]:
+    """(label, d, message, signature, small part) for each recorded search hit, re-derived."""
+    found = []
+    for label, m, nonce_label, prefix, counter, small in SEARCHED:
+        d = (pow(m + 1, -1, N) - 1) % N
+        k = int.from_bytes(vectorgen.seeded(nonce_label, 40), "big") % (N - 1) + 1
+        message = prefix + counter.to_bytes(8, "big")
+        signature = sm2.sign(d, message, DEFAULT_ID, k)
+        value = int.from_bytes(signature[:32] if small == "r" else signature[32:], "big")
+        if value + N >= 2**256:
+            raise vectorgen.Disagreement(f"searched {small} for {label} is not small: {value:x}")
+        found.append((label, d, message, signature, small))
+    return found
+
+
 def verify_range() -> VectorFile:
     out = VectorFile(
-        "sm2/verify_range.json", "SM2-VERIFY", "sm2-signature",
-        f"Group 1: test values transcribed from {GBT} Annex A (facts). Groups 2 and 3: "
-        f"{vectorgen.LICENCE_GENERATED}",
+        "sm2/verify_range.json", "SM2-VERIFY", "sm2-signature", vectorgen.LICENCE_GENERATED,
         generator=vectorgen.generator_info(SCRIPT, _agreed_by()), notes=dict(NOTES),
     )
     other_public = sm2.public_key_from_private(special_keys()[6][1])
     plain_d = _plain_key()
     plain_public = sm2.public_key_from_private(plain_d)
     plain_msg = b"certkit range-check base message"
-    plain_k = _seeded_scalar("sm2/verify_range plain nonce")
-    plain_sig = sm2.sign(plain_d, plain_msg, DEFAULT_ID, plain_k)
-    bases = [
-        ("the Annex A signature", GBT_PUBLIC, GBT_D, GBT_SIGN_MSG, GBT_SIG),
-        ("a signature under a key with a plain encoding", plain_public, plain_d, plain_msg,
-         plain_sig),
-    ]
-    omitted = ("Omitted: (r + n, s) and (r, s + n), which fit in 32 bytes only when r or s is "
-               "below 2^256 - n (about 2^224): finding such a signature takes a search of about "
-               "2^32 nonces")
-    for index, (label, public, d, msg, sig) in enumerate(bases):
-        if index == 0:
-            out.group(GBT, "Annex A (digital signature, recommended curve)",
-                      method=f"transcribed via OpenSSL test/sm2_internal_test.c; {REFERENCE}, "
-                             f"OpenSSL and Tongsuo accept it")
-        else:
-            out.group("certkit generated", "a second base signature",
-                      method=f"{SCRIPT}: signed by {REFERENCE} with a seeded nonce under a key "
-                             f"whose X begins with neither 0x0- nor 0x4-; the OpenSSL command "
-                             f"line and Tongsuo verify it")
-        variants = [(f"{label}, unchanged", "valid", [], {})]
-        variants += [(f"{label}: {comment}", result, flags, change)
-                     for comment, result, flags, change in _range_variants(sig, msg, other_public)]
-        for comment, result, flags, change in variants:
-            if change and not out.groups[-1]["source"]["clause"].startswith("one change"):
-                out.group("certkit generated", f"one change each to {label}",
-                          method=f"{SCRIPT}: {REFERENCE} and the OpenSSL command line (and "
-                                 f"Tongsuo, for the default ID) reject every vector. {omitted}")
-            vector = {"publicKey": public, "uid": DEFAULT_ID, "msg": msg, "sig": sig, **change}
-            _check_signature(vector["publicKey"], vector["msg"], vector["uid"], vector["sig"],
-                             result == "valid", comment)
-            private = {"privateKey": _int32(d)} if "publicKey" not in change else {}
-            out.add(comment, result=result, flags=flags, publicKey=vector["publicKey"],
-                    **private, uid=vector["uid"], msg=vector["msg"], sig=vector["sig"])
+    plain_sig = sm2.sign(plain_d, plain_msg, DEFAULT_ID,
+                         _seeded_scalar("sm2/verify_range plain nonce"))
+    label = "a signature under a key with a plain encoding"
+    # The base key's encoding has nothing special (X begins with neither 0x0- nor 0x4-), so a
+    # parser defect cannot hide a range or binding defect: each shows in its own case.
+    out.group("certkit generated", "a base signature",
+              method=f"{SCRIPT}: signed by {REFERENCE} with a seeded nonce under a key whose X "
+                     f"begins with neither 0x0- nor 0x4-; the OpenSSL command line and Tongsuo "
+                     f"verify it")
+    variants = [(f"{label}, unchanged", "valid", [], {})]
+    variants += [(f"{label}: {comment}", result, flags, change)
+                 for comment, result, flags, change in _range_variants(plain_sig, plain_msg,
+                                                                       other_public)]
+    for comment, result, flags, change in variants:
+        if change and not out.groups[-1]["source"]["clause"].startswith("one change"):
+            out.group("certkit generated", f"one change each to {label}",
+                      method=f"{SCRIPT}: {REFERENCE} and the OpenSSL command line (and Tongsuo, "
+                             f"for the default ID) reject every vector")
+        vector = {"publicKey": plain_public, "uid": DEFAULT_ID, "msg": plain_msg,
+                  "sig": plain_sig, **change}
+        _check_signature(vector["publicKey"], vector["msg"], vector["uid"], vector["sig"],
+                         result == "valid", comment)
+        private = {"privateKey": _int32(plain_d)} if "publicKey" not in change else {}
+        out.add(comment, result=result, flags=flags, publicKey=vector["publicKey"], **private,
+                uid=vector["uid"], msg=vector["msg"], sig=vector["sig"])
+    for key_label, d, message, signature, small in _searched_signatures():
+        public = sm2.public_key_from_private(d)
+        out.group("certkit generated", f"searched: {small} below 2^256 - n ({key_label})",
+                  method=f"scripts/vectors/search/small_rs.c found the message; {SCRIPT} "
+                         f"re-signs it with {REFERENCE} and checks that the signature verifies "
+                         f"and its out-of-range encoding is rejected by {REFERENCE}, the "
+                         f"OpenSSL command line and Tongsuo")
+        r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+        shifted = (_int32(r + N) + _int32(s)) if small == "r" else (_int32(r) + _int32(s + N))
+        for comment, result, flags, sig in (
+            (f"{key_label}: {small} is small enough to add n", "valid", [f"Small{small.upper()}"],
+             signature),
+            (f"{key_label}: {small} + n, the same value mod n, out of range", "invalid",
+             ["RangeCheck", "OutOfRangeEncoding"], shifted),
+        ):
+            _check_signature(public, message, DEFAULT_ID, sig, result == "valid", comment)
+            out.add(comment, result=result, flags=flags, publicKey=public,
+                    privateKey=_int32(d), uid=DEFAULT_ID, msg=message, sig=sig)
     return out
 
 
