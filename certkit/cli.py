@@ -204,7 +204,7 @@ def mutants(profile_name: str, fault_names: tuple[str, ...], out_dir: Path | Non
     unknown = sorted(set(fault_names) - FAULTS.keys())
     if unknown:
         raise ConfigError(f"unknown fault(s) {', '.join(unknown)} (see `certkit list faults`)")
-    faults = [FAULTS[name] for name in fault_names] if fault_names else list(FAULTS.values())
+    faults = [FAULTS[name] for name in fault_names] if fault_names else sweep_module.all_faults()
 
     def progress(detection: sweep_module.Detection) -> None:
         click.echo(f"certkit: {detection.fault or 'clean'}: "

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from certkit.drivers.emulator.faults import FAULTS
+from certkit.drivers.emulator.faults import FAULTS, verdict_faults
 from helpers import certify, failing, verdicts
 
 
@@ -20,11 +20,11 @@ def test_clean_emulator_passes_every_case(clean_smoke: dict[str, Any]) -> None:
 
 def test_every_catalogued_case_exists(clean_smoke: dict[str, Any]) -> None:
     known = set(verdicts(clean_smoke))
-    for fault in FAULTS.values():
+    for fault in verdict_faults():
         assert set(fault.caught_by) <= known, fault.name
 
 
-@pytest.mark.parametrize("fault", sorted(FAULTS))
+@pytest.mark.parametrize("fault", sorted(fault.name for fault in verdict_faults()))
 def test_fault_is_caught_by_its_cases_only(fault: str, tmp_path: Path) -> None:
     document = certify(f"emulator:?fault={fault}", tmp_path / "out")
     assert document["verdict"] == "fail"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import time
 from dataclasses import dataclass
 
 from certkit import __version__
@@ -27,6 +28,7 @@ CAPABILITIES = frozenset(
 )
 MAX_ID_BYTES = 8191  # ENTL is a 16-bit count of bits
 MAX_HANDLE = 0xFFFF
+SLOWDOWN = 0.3  # the sm4-cbc-slow fault's extra time, as a fraction of the work's
 
 
 @dataclass
@@ -59,9 +61,9 @@ class SoftwareModule(Device):
             raise ErrorState("module is in the error state")
 
     def self_test(self) -> bool:
-        if self._error:
+        if self._error and "error-state-selftest-clears" not in self.faults:
             return False
-        passed = self._known_answers_hold()
+        passed = self._known_answers_hold() and "selftest-fails" not in self.faults
         self._error = not passed
         return passed
 
@@ -80,8 +82,10 @@ class SoftwareModule(Device):
 
     def reset(self) -> None:
         """Power-cycle: zeroise every key, re-run the power-up tests."""
-        self._keys.clear()
-        self._error = not self._known_answers_hold()
+        if "reset-keeps-keys" not in self.faults:
+            self._keys.clear()
+        if "reset-keeps-error" not in self.faults or not self._error:
+            self._error = not self._known_answers_hold()
 
     def force_error(self) -> None:
         if not self.test_hooks:
@@ -115,8 +119,29 @@ class SoftwareModule(Device):
         mode = SM4_MODES.get(algorithm)
         if mode is None:
             raise Unsupported(f"{'encrypt' if encrypt else 'decrypt'} {algorithm}")
+        key, iv, data = self._faulty_lengths(algorithm, key, iv, data)
+        if algorithm == "SM4-CBC" and "sm4-cbc-slow" in self.faults:
+            started = time.perf_counter()
+            check_lengths(algorithm, key, iv, data)
+            answer = mode(key, iv, aad, data, encrypt, self.faults)
+            _busy_wait_after(started, SLOWDOWN)
+            return answer
         check_lengths(algorithm, key, iv, data)
         return mode(key, iv, aad, data, encrypt, self.faults)
+
+    def _faulty_lengths(self, algorithm: str, key: bytes, iv: bytes, data: bytes
+                        ) -> tuple[bytes, bytes, bytes]:
+        """The length faults: inputs a conforming module refuses, silently 'repaired'."""
+        faults = self.faults
+        if algorithm == "SM4-ECB" and "sm4-ecb-zero-pads" in faults and len(data) % 16:
+            data += bytes(-len(data) % 16)
+        elif algorithm == "SM4-CBC" and "sm4-cbc-short-iv-padded" in faults and len(iv) < 16:
+            iv = iv.ljust(16, b"\x00")
+        elif algorithm == "SM4-GCM" and "sm4-gcm-any-iv-length" in faults:
+            iv = iv[:64] if iv else bytes(12)
+        elif algorithm == "SM4-OFB" and "sm4-ofb-unsupported" in faults:
+            raise Unsupported("SM4-OFB")
+        return key, iv, data
 
     def encrypt(self, algorithm: str, key: bytes, data: bytes, *, iv: bytes, aad: bytes) -> bytes:
         return self._sm4(algorithm, key, data, iv, aad, encrypt=True)
@@ -135,7 +160,8 @@ class SoftwareModule(Device):
         return zuc.keystream(key, iv, words)
 
     def random(self, length: int) -> bytes:
-        self._operational()
+        if "error-state-random-leaks" not in self.faults:
+            self._operational()
         if length < 1:
             raise BadParameter("RANDOM needs at least one byte")
         if "random-repeat" in self.faults:
@@ -156,6 +182,8 @@ class SoftwareModule(Device):
 
     def _held(self, handle: KeyHandle) -> _HeldKey:
         key = self._keys.get(handle.ref)
+        if key is None and "sm2-unknown-handle-uses-last-key" in self.faults and self._keys:
+            key = self._keys[max(self._keys)]
         if key is None:
             raise NoSuchKey(f"key handle {handle.ref}")
         return key
@@ -181,13 +209,16 @@ class SoftwareModule(Device):
 
     def export_key(self, handle: KeyHandle) -> bytes:
         self._operational()
-        self._held(handle)
+        key = self._held(handle)
+        if "sm2-export-allowed" in self.faults:
+            return key.private.to_bytes(32, "big")
         raise Denied("private keys never leave the module")
 
     def destroy_key(self, handle: KeyHandle) -> None:
         self._operational()
         self._held(handle)
-        del self._keys[handle.ref]
+        if "sm2-destroy-keeps-key" not in self.faults:
+            del self._keys[handle.ref]
 
     # -- SM2 operations ----------------------------------------------------
 
@@ -197,6 +228,8 @@ class SoftwareModule(Device):
         return sm2.DEFAULT_ID if "sm2-sign-default-id" in self.faults else user_id
 
     def _public_key(self, public_key: bytes) -> bytes:
+        if "sm2-verify-lenient-encoding" in self.faults:
+            public_key = b"\x04" + public_key[-64:].rjust(64, b"\x00")
         if len(public_key) != 65:
             raise BadParameter(f"SM2 public key must be 65 bytes, got {len(public_key)}")
         if "sm2-public-key-strip-zeros" in self.faults:
@@ -214,17 +247,45 @@ class SoftwareModule(Device):
         self._operational()
         user_id = self._user_id(user_id)
         key = self._held(handle)
-        return sm2.sign(key.private, message, user_id)
+        nonce = None
+        if "sm2-sign-fixed-nonce" in self.faults:
+            seed = hashlib.new("sm3", b"nonce" + key.private.to_bytes(32, "big")).digest()
+            nonce = int.from_bytes(seed, "big") % (sm2.N - 1) + 1
+        return sm2.sign(key.private, message, user_id, nonce)
 
     def verify(self, algorithm: str, public_key: bytes, message: bytes, signature: bytes, *,
                user_id: bytes) -> bool:
         self._operational()
+        if "sm2-verify-lenient-encoding" in self.faults:
+            signature = signature[:64].ljust(64, b"\x00")
         if len(signature) != 64:
             raise BadParameter(f"SM2 signature must be 64 bytes, got {len(signature)}")
         user_id = self._user_id(user_id)
         if algorithm != "SM2":
             raise Unsupported(f"verify {algorithm}")
-        return sm2.verify(self._public_key(public_key), message, user_id, signature)
+        public_key = self._public_key(public_key)
+        if "sm2-verify-no-range-check" in self.faults:
+            return self._faulty_verify(public_key, message, user_id, signature)
+        valid = sm2.verify(public_key, message, user_id, signature)
+        if not valid and "sm2-verify-either-order" in self.faults:
+            return sm2.verify(public_key, message, user_id, signature[32:] + signature[:32])
+        return valid
+
+    def _faulty_verify(self, public_key: bytes, message: bytes, user_id: bytes,
+                       signature: bytes) -> bool:
+        """Verification that reduces r and s mod n where it should require them in [1, n-1]."""
+        r = int.from_bytes(signature[:32], "big") % sm2.N
+        s = int.from_bytes(signature[32:], "big") % sm2.N
+        e = sm2.message_digest(user_id, public_key, message)
+        t = (r + s) % sm2.N
+        if t == 0 or s == 0:
+            return False
+        point_s = sm2.scalar_mult(s, sm2.GX, sm2.GY)
+        point_t = sm2.scalar_mult(t, *sm2.decode_public_key(public_key))
+        total = _add(point_s, point_t)
+        if total is None:
+            return False
+        return (e + total[0]) % sm2.N == r
 
     def public_encrypt(self, algorithm: str, public_key: bytes, message: bytes) -> bytes:
         self._operational()
@@ -232,7 +293,10 @@ class SoftwareModule(Device):
             raise BadParameter("SM2 encryption needs at least one byte")
         if algorithm != "SM2":
             raise Unsupported(f"public-key encrypt {algorithm}")
-        ciphertext = sm2.encrypt(self._public_key(public_key), message)
+        nonce = None
+        if "sm2-encrypt-fixed-nonce" in self.faults:
+            nonce = int.from_bytes(hashlib.new("sm3", public_key).digest(), "big") % (sm2.N - 1) + 1
+        ciphertext = sm2.encrypt(self._public_key(public_key), message, nonce)
         if "sm2-ciphertext-c1c2c3" in self.faults:
             return ciphertext[:65] + ciphertext[97:] + ciphertext[65:97]
         return ciphertext
@@ -247,11 +311,22 @@ class SoftwareModule(Device):
         try:
             if "sm2-decrypt-no-c3-check" in self.faults:
                 return _decrypt_without_c3_check(key.private, ciphertext)
+            if "sm2-decrypt-no-point-check" in self.faults:
+                return _decrypt_without_point_check(key.private, ciphertext)
             return sm2.decrypt(key.private, ciphertext)
         except sm2.DecryptionFailed:
             raise AuthFailed("SM2 C3 does not match") from None
         except ValueError as exc:
             raise BadParameter(f"invalid SM2 ciphertext: {exc}") from None
+
+
+def _busy_wait_after(started: float, fraction: float) -> None:
+    """Spin until the work begun at `started` has taken `fraction` longer: a slower
+    implementation burns the CPU, so a sleep (and its coarser wake-up) would be the wrong model."""
+    finished = time.perf_counter()
+    until = finished + fraction * (finished - started)
+    while time.perf_counter() < until:
+        pass
 
 
 def _decrypt_without_c3_check(private: int, ciphertext: bytes) -> bytes:
@@ -264,3 +339,36 @@ def _decrypt_without_c3_check(private: int, ciphertext: bytes) -> bytes:
     c2 = ciphertext[97:]
     stream = sm2.kdf(x2.to_bytes(32, "big") + y2.to_bytes(32, "big"), len(c2))
     return bytes(a ^ b for a, b in zip(c2, stream, strict=True))
+
+
+def _add(p: tuple[int, int] | None, q: tuple[int, int] | None) -> tuple[int, int] | None:
+    """Affine point addition on the recommended curve (None is infinity)."""
+    if p is None:
+        return q
+    if q is None:
+        return p
+    if p[0] == q[0] and (p[1] + q[1]) % sm2.P == 0:
+        return None
+    if p == q:
+        slope = (3 * p[0] * p[0] + sm2.A) * pow(2 * p[1], -1, sm2.P) % sm2.P
+    else:
+        slope = (q[1] - p[1]) * pow(q[0] - p[0], -1, sm2.P) % sm2.P
+    x = (slope * slope - p[0] - q[0]) % sm2.P
+    return x, (slope * (p[0] - x) - p[1]) % sm2.P
+
+
+def _decrypt_without_point_check(private: int, ciphertext: bytes) -> bytes:
+    """The fault: C1's coordinates are taken as they come, on the curve or not."""
+    x1 = int.from_bytes(ciphertext[1:33], "big") % sm2.P
+    y1 = int.from_bytes(ciphertext[33:65], "big") % sm2.P
+    shared = sm2.scalar_mult(private, x1, y1) if (x1, y1) != (0, 0) else None
+    if shared is None:
+        raise AuthFailed("C3 does not match")
+    x2, y2 = shared
+    c2 = ciphertext[97:]
+    stream = sm2.kdf(x2.to_bytes(32, "big") + y2.to_bytes(32, "big"), len(c2))
+    plaintext = bytes(a ^ b for a, b in zip(c2, stream, strict=True))
+    check = hashlib.new("sm3", x2.to_bytes(32, "big") + plaintext + y2.to_bytes(32, "big"))
+    if check.digest() != ciphertext[65:97]:
+        raise AuthFailed("C3 does not match")
+    return plaintext

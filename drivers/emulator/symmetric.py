@@ -117,6 +117,8 @@ def _gcm_mode(key: bytes, iv: bytes, aad: bytes, data: bytes, encrypt: bool,
         return gcm_encrypt(key, iv, aad, data)
     if len(data) < TAG:
         raise BadParameter("SM4-GCM input shorter than its 16-byte tag")
+    if "sm4-gcm-tag-unchecked" in faults:
+        return gcm_encrypt(key, iv, aad, data[:-TAG])[:-TAG]  # CTR is its own inverse
     return gcm_decrypt(key, iv, aad, data[:-TAG], data[-TAG:])
 
 
@@ -129,6 +131,9 @@ def _ccm_mode(key: bytes, iv: bytes, aad: bytes, data: bytes, encrypt: bool,
         return ccm.encrypt(iv, data, aad)
     if len(data) < TAG:
         raise BadParameter("SM4-CCM input shorter than its 16-byte tag")
+    if "sm4-ccm-tag-unchecked" in faults:
+        # CCM's CTR keystream starts at counter 1, so re-encrypting the ciphertext decrypts it.
+        return ccm.encrypt(iv, data[:-TAG], aad)[:-TAG]
     try:
         return ccm.decrypt(iv, data, aad)
     except TongsuoInvalidTag:
