@@ -19,7 +19,11 @@ INTERNATIONAL_PUBLIC_KEY = frozenset(
     }
 )
 # Device services rather than algorithms: what the selftest and keys suites gate on.
-SERVICES = frozenset({"RANDOM", "ZUC", "SELFTEST", "TEST-HOOKS", "KEY-DESTROY"})
+# LARGE-MESSAGES: one request may carry a megabyte or more (a framed serial link cannot,
+# and its protocol has no incremental hashing).
+SERVICES = frozenset(
+    {"RANDOM", "ZUC", "SELFTEST", "TEST-HOOKS", "KEY-DESTROY", "PKCS11-API", "LARGE-MESSAGES"}
+)
 
 VOCABULARY = SYMMETRIC | DIGESTS | MACS | SM2 | INTERNATIONAL_PUBLIC_KEY | SERVICES
 

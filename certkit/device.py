@@ -6,7 +6,7 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from certkit.errors import Unsupported
 from certkit.url import DeviceURL
@@ -121,6 +121,13 @@ class Device:
 
     def force_error(self) -> None:
         raise Unsupported("force-error")
+
+    def trace_mark(self) -> None:
+        """Start a new excerpt of wire evidence (drivers that trace their transport)."""
+
+    def trace_excerpt(self) -> dict[str, Any] | None:
+        """The wire evidence since the last mark, for a failing case's result; None if untraced."""
+        return None
 
 
 OPERATIONS: tuple[str, ...] = (

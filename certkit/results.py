@@ -65,6 +65,7 @@ class CaseResult:
     error: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     duration_s: float = 0.0
+    evidence: dict[str, Any] | None = None  # e.g. a wire trace excerpt of a failing case
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +82,7 @@ class CaseResult:
             "error": self.error,
             "metrics": dict(self.metrics),
             "duration_s": round(self.duration_s, 6),
+            "evidence": self.evidence,
         }
 
     @classmethod
@@ -99,6 +101,7 @@ class CaseResult:
             error=data["error"],
             metrics=dict(data["metrics"]),
             duration_s=data["duration_s"],
+            evidence=data.get("evidence"),
         )
 
 

@@ -64,6 +64,13 @@ def open_device(plugins: Plugins, url_text: str) -> tuple[Device, DeviceURL, str
     return spec.open(url), url, url.redacted(spec.secret_options)
 
 
+def device_identity(scheme: str, device: Device) -> dict[str, str]:
+    """What makes a device the same device across sessions, whatever port it is on."""
+    info = device.info
+    return {"scheme": scheme, "vendor": info.vendor, "model": info.model,
+            "serial": info.serial, "firmware": info.firmware}
+
+
 def run_case(case: Case, device: Device) -> CaseResult:
     """Run one case; device refusals that escape the case are failures, bugs are errors."""
     missing = tuple(sorted(case.requires - device.capabilities))
@@ -73,6 +80,7 @@ def run_case(case: Case, device: Device) -> CaseResult:
         return CaseResult(**base, verdict=Verdict.NOT_APPLICABLE, missing=missing)
     checks = Checks()
     error = None
+    device.trace_mark()
     started = time.perf_counter()
     try:
         case.run(device, checks)
@@ -98,9 +106,10 @@ def run_case(case: Case, device: Device) -> CaseResult:
         verdict, error = Verdict.ERROR, "the case made no checks"
     else:
         verdict = Verdict.PASS
+    evidence = device.trace_excerpt() if verdict in (Verdict.FAIL, Verdict.ERROR) else None
     return CaseResult(**base, verdict=verdict, checks=checks.count, failed=checks.failed,
                       failures=tuple(checks.failures), error=error, metrics=checks.metrics,
-                      duration_s=duration)
+                      duration_s=duration, evidence=evidence)
 
 
 @dataclass
@@ -132,10 +141,17 @@ def start(device_url: str | None, profile_name: str, out_dir: Path, *,
     vectors = vectors or VectorStore()
     cases = collect_cases(plugins, profile, vectors)
     inner, url, redacted = open_device(plugins, device_url)
+    identity = device_identity(url.scheme, inner)
     if resume and redacted != header["device_url"]:
-        inner.close()
-        raise ConfigError(f"--device {redacted} is not the device of the run being resumed "
-                          f"({header['device_url']})")
+        # A port may change between sessions (a new pty, another ttyUSB number): the
+        # device is the same when its scheme and the identity it reports are.
+        differing = [key for key, value in header.get("device", {}).items()
+                     if identity.get(key) != value] if "device" in header else ["url"]
+        if differing:
+            inner.close()
+            raise ConfigError(
+                f"--device {redacted} is not the device of the run being resumed "
+                f"({header['device_url']}): {', '.join(differing)} differ")
     timeout = operation_timeout_s or profile.operation_timeout_s
     device = GuardedDevice(inner, timeout)
     run = Run(
@@ -161,9 +177,10 @@ def start(device_url: str | None, profile_name: str, out_dir: Path, *,
     else:
         journal = Journal.create(out_dir, {
             "run_id": run.run_id, "device_url": redacted, "profile": profile_name,
-            "operation_timeout_s": timeout, "started_at": run.started_at,
+            "operation_timeout_s": timeout, "started_at": run.started_at, "device": identity,
         })
-    session_record: dict[str, object] = {"started_at": utc_now(), "resumed": resume}
+    session_record: dict[str, object] = {"started_at": utc_now(), "resumed": resume,
+                                         "device_url": redacted}
     run.sessions.append(session_record)
     journal.append({"type": "session", **session_record})
     plugins.manager.register(journal, name="certkit-journal")

@@ -56,6 +56,12 @@ class GuardedDevice(Device):
     def close(self) -> None:
         self.inner.close()
 
+    def trace_mark(self) -> None:
+        self.inner.trace_mark()
+
+    def trace_excerpt(self) -> dict[str, Any] | None:
+        return self.inner.trace_excerpt()
+
 
 class Watchdog:
     """Runs while a run runs; raises OperationTimeout in the main thread on an overrun."""

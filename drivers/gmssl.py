@@ -31,7 +31,7 @@ BLOCK = 16
 _NO_PADDING = -1  # any value but gmssl's PKCS7 (0) and ZERO (1) turns its padding off
 CAPABILITIES = frozenset(
     {"SM3", "SM4-ECB", "SM4-CBC", "SM2-SIGN", "SM2-VERIFY", "SM2-ENCRYPT", "SM2-DECRYPT",
-     "SM2-IMPORT"}
+     "SM2-IMPORT", "LARGE-MESSAGES"}
 )
 
 

@@ -167,3 +167,21 @@ def test_a_case_that_checks_nothing_is_an_error() -> None:
     case = Case("t.empty", "empty", "t", frozenset(), (), lambda d, c: None)
     result = run_case(case, SlowDevice())
     assert result.verdict is Verdict.ERROR and result.error == "the case made no checks"
+
+
+def test_resume_accepts_the_same_device_on_another_url_and_refuses_another(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    process = start_run(out, "emulator:")
+    wait_for_cases(out, 3, process)
+    process.kill()
+    process.wait()
+    # gmssl: reports another identity: refused, naming what differs
+    other = run_cli("run", "--resume", str(out), "--device", "gmssl:")
+    assert other.returncode == 3 and "vendor" in other.stderr and "model" in other.stderr
+    # the same module behind another URL (an option that does not change it) is accepted
+    same = run_cli("run", "--resume", str(out), "--device", "emulator:?test-hooks=1")
+    assert same.returncode == 0, same.stderr
+    document = json.loads((out / "results.json").read_text())
+    assert [s["device_url"] for s in document["sessions"]] == ["emulator:",
+                                                               "emulator:?test-hooks=1"]

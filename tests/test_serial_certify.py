@@ -124,10 +124,8 @@ def test_standard_profile_but_the_monte_carlo_over_a_pty(tmp_path: Path) -> None
     assert "kat.sm4-ecb.monte-carlo" not in serial and LARGE_CASE in serial
     assert expected.pop(LARGE_CASE) == "pass"
     large = next(case for case in document["cases"] if case["id"] == LARGE_CASE)
-    if serial.pop(LARGE_CASE) == "fail":
-        assert all("max_payload" in failure["got"] for failure in large["failures"])
-    else:
-        assert large["verdict"] == "not-applicable", large
+    # One frame cannot carry a megabyte and the protocol has no incremental SM3.
+    assert serial.pop(LARGE_CASE) == "not-applicable" and large["missing"] == ["LARGE-MESSAGES"]
     assert serial == expected
     assert_ccm_not_applicable(document)
 

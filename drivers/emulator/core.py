@@ -24,7 +24,8 @@ from .symmetric import SM4_MODES, check_lengths
 
 CAPABILITIES = frozenset(
     {"SM3", "HMAC-SM3", *SM4_MODES, "SM2-SIGN", "SM2-VERIFY", "SM2-ENCRYPT", "SM2-DECRYPT",
-     "SM2-GENERATE", "SM2-IMPORT", "RANDOM", "ZUC", "SELFTEST", "TEST-HOOKS", "KEY-DESTROY"}
+     "SM2-GENERATE", "SM2-IMPORT", "RANDOM", "ZUC", "SELFTEST", "TEST-HOOKS", "KEY-DESTROY",
+     "LARGE-MESSAGES"}
 )
 MAX_ID_BYTES = 8191  # ENTL is a 16-bit count of bits
 MAX_HANDLE = 0xFFFF
