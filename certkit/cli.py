@@ -223,3 +223,9 @@ main.add_command(rng)
 from certkit.drivers.serial.cli import emulate  # noqa: E402
 
 main.add_command(emulate)
+
+
+# `certkit compare` (certkit/compare.py): the CI gate between two runs.
+from certkit.compare import compare_command  # noqa: E402
+
+main.add_command(compare_command)

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 
-from .view import LABELS, P_BINS, VERDICTS, CaseView, SeriesView, SuiteCounts, build_view
+from .view import (
+    LABELS,
+    P_BINS,
+    VERDICTS,
+    CaseView,
+    PerformanceView,
+    SeriesView,
+    SuiteCounts,
+    build_view,
+    format_number,
+    round_figure,
+    size_label,
+)
 
 _LABEL_WIDTH = 120
 _BAR_WIDTH = 360
@@ -170,4 +182,242 @@ def render_html(document: Mapping[str, Any]) -> str:
     view = build_view(document)
     template = _environment.get_template("report.html.j2")
     return template.render(view=view, chart=verdict_chart(view.suite_counts),
-                           histograms=histograms)
+                           histograms=histograms, throughput_plot=throughput_plot,
+                           latency_plot=latency_plot,
+                           rate_bars=operation_rate_bars(view.performance_cases))
+
+
+# -- performance charts ------------------------------------------------------------
+
+_PLOT_WIDTH = 420
+_PLOT_LEFT = 64
+_PLOT_RIGHT = _PLOT_WIDTH - 16
+_PLOT_TOP = 28
+_PLOT_BOTTOM = 192
+# Colour per operation (encrypt, decrypt, ...), dash per latency percentile.
+_COLOURS = ("#1565c0", "#e65100", "#2e7d32", "#6a1b9a", "#00838f", "#ad1457")
+_DASHES = {"p50": "", "p95": "6 3", "p99": "2 3"}
+_ROUND_STEPS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+_BAR_CHART_LABEL = 170
+_BAR_CHART_BAR = 300
+_BAR_CHART_ROW = 24
+
+
+@dataclass(frozen=True)
+class PlotPoint:
+    x: float
+    y: float
+    low_y: float  # the whisker: lower quartile (throughput) or the same as y
+    high_y: float
+    tooltip: str
+
+
+@dataclass(frozen=True)
+class PlotLine:
+    label: str
+    colour: str
+    dash: str
+    points: tuple[PlotPoint, ...]
+
+    @property
+    def path(self) -> str:
+        return " ".join(f"{point.x},{point.y}" for point in self.points)
+
+
+@dataclass(frozen=True)
+class PlotMark:
+    """A declared figure: a short bar at its value above its payload size."""
+
+    x: float
+    y: float
+    met: bool
+    tooltip: str
+
+
+@dataclass(frozen=True)
+class Plot:
+    """An SVG line chart against payload size (log scale), laid out here, drawn by the template."""
+
+    title: str
+    y_label: str
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    lines: tuple[PlotLine, ...]
+    marks: tuple[PlotMark, ...]
+    x_ticks: tuple[tuple[str, float], ...]
+    y_ticks: tuple[tuple[str, float], ...]
+    legend: tuple[tuple[str, str, str, float, float], ...]  # (label, colour, dash, x, y)
+
+
+def _nice_ceiling(value: float) -> float:
+    """A round number (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten) at least `value`."""
+    if value <= 0 or not math.isfinite(value):
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    return next(step * power for step in _ROUND_STEPS if step * power >= value)
+
+
+def _size_axis(sizes: list[int]) -> tuple[Callable[[int], float], tuple[tuple[str, float], ...]]:
+    low, high = math.log2(min(sizes)), math.log2(max(sizes))
+
+    def x(size: int) -> float:
+        if high == low:
+            return round((_PLOT_LEFT + _PLOT_RIGHT) / 2, 1)
+        fraction = (math.log2(size) - low) / (high - low)
+        return round(_PLOT_LEFT + 10 + fraction * (_PLOT_RIGHT - _PLOT_LEFT - 20), 1)
+
+    return x, tuple((size_label(size), x(size)) for size in sorted(set(sizes)))
+
+
+_LEGEND_COLUMN = 180
+_LEGEND_ROW = 14
+
+
+def _legend(entries: list[tuple[str, str, str]]) -> tuple[tuple[str, str, str, float, float],
+                                                          ...]:
+    """(label, colour, dash) entries laid out two to a row under the x axis's label."""
+    return tuple(
+        (label, colour, dash, float(8 + (index % 2) * _LEGEND_COLUMN),
+         float(_PLOT_BOTTOM + 46 + (index // 2) * _LEGEND_ROW))
+        for index, (label, colour, dash) in enumerate(entries)
+    )
+
+
+def _plot_height(entries: int) -> int:
+    return _PLOT_BOTTOM + 46 + ((entries + 1) // 2) * _LEGEND_ROW
+
+
+def throughput_plot(performance: PerformanceView) -> Plot | None:
+    """MB/s against payload size, one line per operation, quartiles as whiskers, declared
+    figures as marks; None without payload series."""
+    operations = performance.operations
+    if not operations:
+        return None
+    rates = performance.payload_rates
+    x, x_ticks = _size_axis([rate.size for rate in rates if rate.size is not None])
+    top = _nice_ceiling(max(max(r.p75, r.median, r.declared or 0.0) for r in rates) * 1.05)
+
+    def y(value: float) -> float:
+        value = min(max(value, 0.0), top)
+        return round(_PLOT_BOTTOM - value / top * (_PLOT_BOTTOM - _PLOT_TOP), 1)
+
+    lines = tuple(
+        PlotLine(name, _COLOURS[index % len(_COLOURS)], "", tuple(
+            PlotPoint(x(rate.size or 0), y(rate.median), y(rate.p25), y(rate.p75),
+                      f"{name}, {rate.size_text}: {rate.rate_text} {rate.unit}")
+            for rate in group))
+        for index, (name, group) in enumerate(operations)
+    )
+    marks = tuple(
+        PlotMark(x(rate.size or 0), y(rate.declared), bool(rate.declared_met),
+                 f"{rate.subject} {rate.operation}, {rate.size_text}: declared at least "
+                 f"{format_number(rate.declared)} {rate.unit}, measured "
+                 f"{format_number(round_figure(rate.median))}")
+        for rate in rates if rate.declared is not None
+    )
+    y_ticks = tuple((format_number(round_figure(top * step / 4)), y(top * step / 4))
+                    for step in range(5))
+    entries = [(line.label, line.colour, "") for line in lines]
+    return Plot(f"Throughput by payload size ({rates[0].unit}, median and quartiles)", "MB/s",
+                _PLOT_WIDTH, _plot_height(len(entries)), _PLOT_LEFT, _PLOT_RIGHT, _PLOT_TOP,
+                _PLOT_BOTTOM, lines, marks, x_ticks, y_ticks, _legend(entries))
+
+
+def latency_plot(performance: PerformanceView) -> Plot | None:
+    """Per-call latency percentiles against payload size on log scales; None without
+    payload series that recorded latencies."""
+    operations = [(name, group) for name, group in performance.operations
+                  if all(rate.latency_us for rate in group)]
+    if not operations:
+        return None
+    values = [value for _, group in operations for rate in group
+              for _, value in rate.latency_us if value > 0]
+    if not values:
+        return None
+    low = 10 ** math.floor(math.log10(min(values)))
+    high = 10 ** math.ceil(math.log10(max(values)))
+    if high <= low:
+        high = low * 10
+    x, x_ticks = _size_axis([rate.size for _, group in operations for rate in group
+                             if rate.size is not None])
+
+    def y(value: float) -> float:
+        value = min(max(value, low), high)
+        fraction = (math.log10(value) - math.log10(low)) / (math.log10(high) - math.log10(low))
+        return round(_PLOT_BOTTOM - fraction * (_PLOT_BOTTOM - _PLOT_TOP), 1)
+
+    lines = []
+    for index, (name, group) in enumerate(operations):
+        colour = _COLOURS[index % len(_COLOURS)]
+        for percentile in _DASHES:
+            points = tuple(
+                PlotPoint(x(rate.size or 0), y(value), y(value), y(value),
+                          f"{name}, {rate.size_text}: {percentile} "
+                          f"{format_number(round_figure(value))} us")
+                for rate in group for label, value in rate.latency_us if label == percentile
+            )
+            if points:
+                lines.append(PlotLine(f"{name} {percentile}", colour, _DASHES[percentile],
+                                      points))
+    decades = range(round(math.log10(low)), round(math.log10(high)) + 1)
+    y_ticks = tuple((format_number(10.0 ** decade if decade < 0 else 10 ** decade),
+                     y(10.0 ** decade)) for decade in decades)
+    entries = [(name, _COLOURS[index % len(_COLOURS)], "")
+               for index, (name, _) in enumerate(operations)]
+    entries += [(percentile, "#616161", dash) for percentile, dash in _DASHES.items()]
+    return Plot("Latency per call by payload size (microseconds, log scale)", "us",
+                _PLOT_WIDTH, _plot_height(len(entries)), _PLOT_LEFT, _PLOT_RIGHT, _PLOT_TOP,
+                _PLOT_BOTTOM, tuple(lines), (), x_ticks, y_ticks, _legend(entries))
+
+
+@dataclass(frozen=True)
+class RateBar:
+    label: str
+    y: int
+    width: float  # the median
+    low: float  # the quartiles' x positions
+    high: float
+    declared_x: float | None
+    declared_met: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class RateBars:
+    """Operations per second of every operation series in the run, as horizontal bars."""
+
+    width: int
+    height: int
+    left: int
+    bar_height: int
+    bars: tuple[RateBar, ...]
+
+
+def operation_rate_bars(cases: tuple[CaseView, ...]) -> RateBars | None:
+    rates = [rate for case in cases if case.performance
+             for rate in case.performance.operation_rates]
+    if not rates:
+        return None
+    top = _nice_ceiling(max(max(r.p75, r.median, r.declared or 0.0) for r in rates) * 1.05)
+    scale = _BAR_CHART_BAR / top
+    bars = tuple(
+        RateBar(
+            label=f"{rate.subject} {rate.operation}", y=8 + index * _BAR_CHART_ROW,
+            width=round(rate.median * scale, 1),
+            low=round(_BAR_CHART_LABEL + rate.p25 * scale, 1),
+            high=round(_BAR_CHART_LABEL + min(rate.p75, top) * scale, 1),
+            declared_x=(None if rate.declared is None
+                        else round(_BAR_CHART_LABEL + rate.declared * scale, 1)),
+            declared_met=bool(rate.declared_met),
+            text=f"{rate.rate_text} {rate.unit}"
+                 + ("" if rate.declared is None else f"; {rate.declared_text}"),
+        )
+        for index, rate in enumerate(rates)
+    )
+    return RateBars(width=_BAR_CHART_LABEL + _BAR_CHART_BAR + 380,
+                    height=16 + len(bars) * _BAR_CHART_ROW, left=_BAR_CHART_LABEL,
+                    bar_height=_BAR_HEIGHT, bars=bars)

@@ -14,6 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from certkit.suites.performance.scheme import (
+    UNIT_LABELS,
+    is_performance_metric,
+    series_figures,
+    sweep_limits,
+)
+
 SUPPORTED_SCHEMA_VERSION = 1
 
 VERDICTS = ("pass", "fail", "error", "not-applicable")
@@ -241,6 +248,104 @@ class RandomnessView:
 
 
 @dataclass(frozen=True)
+class RateView:
+    """One series of a performance case: its rate, spread, latencies and any declared figure."""
+
+    series: str  # "SM4-CBC.encrypt.4096"
+    subject: str
+    operation: str
+    size: int | None  # payload bytes per call; None for an operation rate
+    unit: str  # "MB/s" or "ops/s"
+    median: float
+    p25: float
+    p75: float
+    latency_us: tuple[tuple[str, float], ...]  # ("p50", microseconds), ...
+    calls: int | None
+    declared: float | None
+
+    @property
+    def declared_met(self) -> bool | None:
+        return None if self.declared is None else self.median >= self.declared
+
+    @property
+    def size_text(self) -> str:
+        return "-" if self.size is None else size_label(self.size)
+
+    @property
+    def rate_text(self) -> str:
+        """"131.2 (129.8-132.0)": median and quartiles over repetitions."""
+        return (f"{format_number(round_figure(self.median))} ("
+                f"{format_number(round_figure(self.p25))}-{format_number(round_figure(self.p75))})")
+
+    @property
+    def latency_text(self) -> str:
+        """"31.2 / 31.7 / 42.9": p50 / p95 / p99 in microseconds."""
+        if not self.latency_us:
+            return SERIES_NOT_RECORDED
+        return " / ".join(format_number(round_figure(value)) for _, value in self.latency_us)
+
+    @property
+    def declared_text(self) -> str:
+        if self.declared is None:
+            return "-"
+        verdict = "met" if self.declared_met else "NOT MET"
+        return f"at least {format_number(round_figure(self.declared))}: {verdict}"
+
+
+@dataclass(frozen=True)
+class PerformanceView:
+    """A performance case's figures, series by series, and where its payload sweeps ended."""
+
+    rates: tuple[RateView, ...]
+    limits: tuple[str, ...]  # "SM4-CBC encrypt: refused 65536 bytes", ...
+    repetitions: int | None
+    host_cpu_wait: float | None  # share of the timing spent waiting for a CPU
+
+    @property
+    def payload_rates(self) -> tuple[RateView, ...]:
+        return tuple(rate for rate in self.rates if rate.size is not None)
+
+    @property
+    def operation_rates(self) -> tuple[RateView, ...]:
+        return tuple(rate for rate in self.rates if rate.size is None)
+
+    @property
+    def operations(self) -> tuple[tuple[str, tuple[RateView, ...]], ...]:
+        """Payload series by operation ("SM4-CBC encrypt"), sizes ascending."""
+        groups: dict[str, list[RateView]] = {}
+        for rate in self.payload_rates:
+            groups.setdefault(f"{rate.subject} {rate.operation}", []).append(rate)
+        return tuple((name, tuple(rates)) for name, rates in groups.items())
+
+    @property
+    def declared(self) -> tuple[RateView, ...]:
+        return tuple(rate for rate in self.rates if rate.declared is not None)
+
+    @property
+    def repetitions_text(self) -> str:
+        return SERIES_NOT_RECORDED if self.repetitions is None else str(self.repetitions)
+
+    @property
+    def cpu_wait_text(self) -> str:
+        if self.host_cpu_wait is None:
+            return SERIES_NOT_RECORDED
+        return f"{self.host_cpu_wait * 100:.1f} %"
+
+
+def size_label(size: int) -> str:
+    """A payload size as people write it: 16 B, 4 KiB, 1 MiB."""
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size} B"
+
+
+def round_figure(value: float) -> float:
+    """Four significant digits: what a rate measured to a few per cent can claim."""
+    return float(f"{value:.4g}") if math.isfinite(value) else value
+
+
+@dataclass(frozen=True)
 class CaseView:
     id: str
     title: str
@@ -256,6 +361,7 @@ class CaseView:
     metrics: tuple[Field, ...]  # all but those `randomness` shows series by series
     duration_s: float
     randomness: RandomnessView | None  # when the metrics hold P-value histograms
+    performance: PerformanceView | None = None  # when the metrics hold performance series
 
     @property
     def note(self) -> str:
@@ -370,6 +476,10 @@ class ReportView:
     def randomness_cases(self) -> tuple[CaseView, ...]:
         return tuple(case for case in self.cases if case.randomness is not None)
 
+    @property
+    def performance_cases(self) -> tuple[CaseView, ...]:
+        return tuple(case for case in self.cases if case.performance is not None)
+
     def count(self, verdict: str) -> int:
         return dict(self.counts)[verdict]
 
@@ -430,6 +540,8 @@ def build_view(document: Mapping[str, Any]) -> ReportView:
 
 def _case(item: Mapping[str, Any]) -> CaseView:
     randomness, shown = _randomness(item["verdict"], item["metrics"])
+    performance, performance_shown = _performance(item["metrics"])
+    shown |= performance_shown
     return CaseView(
         id=item["id"],
         title=item["title"],
@@ -460,6 +572,7 @@ def _case(item: Mapping[str, Any]) -> CaseView:
         ),
         duration_s=float(item["duration_s"]),
         randomness=randomness,
+        performance=performance,
     )
 
 
@@ -522,6 +635,35 @@ def _randomness(verdict: str, metrics: Mapping[str, Any]) -> tuple[RandomnessVie
     )
     problems = _randomness_problems(view, verdict, _count(metrics.get("series_failed")))
     return replace(view, problems=problems), frozenset(shown)
+
+
+def _performance(metrics: Mapping[str, Any]) -> tuple[PerformanceView | None, frozenset[str]]:
+    """The performance view of a case's metrics (`certkit.suites.performance.scheme`), and
+    the metric keys it shows; None when no series has a complete rate."""
+    rates = tuple(
+        RateView(
+            series=str(figure.name), subject=figure.name.subject,
+            operation=figure.name.operation, size=figure.name.size,
+            unit=UNIT_LABELS[figure.quantity], median=figure.median, p25=figure.p25, p75=figure.p75,
+            latency_us=tuple(figure.latency_us.items()),
+            calls=None if figure.calls is None else int(figure.calls), declared=figure.declared,
+        )
+        for figure in series_figures(metrics)
+    )
+    if not rates:
+        return None, frozenset()
+    limits = []
+    for (subject, operation), found in sorted(sweep_limits(metrics).items()):
+        if "refused_bytes" in found:
+            limits.append(f"{subject} {operation}: the device refused "
+                          f"{size_label(found['refused_bytes'])}")
+        if "skipped_bytes" in found:
+            limits.append(f"{subject} {operation}: {size_label(found['skipped_bytes'])} and "
+                          "larger left out, over the time budget")
+    view = PerformanceView(rates=rates, limits=tuple(limits),
+                           repetitions=_count(metrics.get("repetitions")),
+                           host_cpu_wait=_real(metrics.get("host.cpu_wait")))
+    return view, frozenset(key for key in metrics if is_performance_metric(key))
 
 
 def _names(series: list[SeriesView]) -> str:
