@@ -196,7 +196,10 @@ def verify(root: Path | None) -> None:
               help="only these faults (default: every catalogued fault)")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="keep each run's results here (default: a temporary folder)")
-def mutants(profile_name: str, fault_names: tuple[str, ...], out_dir: Path | None) -> None:
+@click.option("--serial", "over_serial", is_flag=True,
+              help="run each fault over the wire: a serial emulator on a pty per fault")
+def mutants(profile_name: str, fault_names: tuple[str, ...], out_dir: Path | None,
+            over_serial: bool) -> None:
     """Run the profile against the clean emulator and every fault; print the detection table."""
     from certkit import mutants as sweep_module
     from certkit.drivers.emulator.faults import FAULTS
@@ -210,8 +213,15 @@ def mutants(profile_name: str, fault_names: tuple[str, ...], out_dir: Path | Non
         click.echo(f"certkit: {detection.fault or 'clean'}: "
                    f"{len(detection.failing)} failing case(s)", err=True)
 
-    detections = sweep_module.sweep(profile_name, faults, sweep_module.emulator_url, out_dir,
-                                    progress)
+    if over_serial:
+        emulators = sweep_module.SerialEmulators()
+        try:
+            detections = sweep_module.sweep(profile_name, faults, emulators, out_dir, progress)
+        finally:
+            emulators.stop()
+    else:
+        detections = sweep_module.sweep(profile_name, faults, sweep_module.emulator_url,
+                                        out_dir, progress)
     click.echo(sweep_module.table(detections))
     sys.exit(ExitCode.PASS if sweep_module.sweep_passed(detections) else ExitCode.FAIL)
 

@@ -30,3 +30,22 @@ def test_a_missed_or_misattributed_fault_fails_the_sweep() -> None:
 def test_unknown_fault_is_a_usage_error() -> None:
     result = run_cli("mutants", "--fault", "no-such-fault")
     assert result.returncode == 3 and "no-such-fault" in result.stderr
+
+
+def test_a_fault_whose_cases_do_not_apply_is_unobservable_not_passed() -> None:
+    clean = Detection("", (), ())
+    ccm = Detection("sm4-ccm-x", (), ("conformance.sm4-ccm.tamper",),
+                    ("conformance.sm4-ccm.tamper",))
+    assert ccm.unobservable and sweep_passed([clean, ccm])
+    assert "not observable" in table([clean, ccm])
+    half = Detection("f", (), ("kat.a", "kat.b"), ("kat.b",))
+    assert not half.unobservable and not sweep_passed([clean, half])
+
+
+def test_mutants_over_the_serial_emulator_on_a_pty() -> None:
+    result = run_cli("mutants", "--serial", "--fault", "sm2-decrypt-no-c3-check", "--fault",
+                     "sm4-ccm-tag-unchecked")
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()[1:]}
+    assert "conformance.sm2-decrypt.integrity" in rows["sm2-decrypt-no-c3-check"]
+    assert "not observable" in rows["sm4-ccm-tag-unchecked"]
