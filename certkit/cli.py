@@ -239,3 +239,42 @@ main.add_command(emulate)
 from certkit.compare import compare_command  # noqa: E402
 
 main.add_command(compare_command)
+
+
+# `certkit vectors import` (certkit/importers.py): upstream vector files into certkit's format.
+from certkit import importers  # noqa: E402
+
+
+@vectors.command("import")
+@click.option("--from", "source", type=click.Choice(importers.SOURCES),
+              help="the format of FILES")
+@click.option("--wycheproof-root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="a Wycheproof checkout: import every file certkit can run")
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="a vectors folder to create or add to (run it with `certkit run --vectors`),"
+                   " or a .json file for a single import")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_vectors(source: str | None, wycheproof_root: Path | None, out: Path,
+                   files: tuple[Path, ...]) -> None:
+    """Convert Wycheproof, NIST CAVP or ACVP files into certkit vector files, sources kept."""
+    if wycheproof_root is not None:
+        if files or source:
+            raise ConfigError("--wycheproof-root imports a checkout; give FILES with --from "
+                              "instead, not both")
+        imported, passed_over = importers.import_wycheproof_root(wycheproof_root)
+        for name, reason in sorted(passed_over.items()):
+            click.echo(f"certkit: not imported: {name}: {reason}", err=True)
+    elif source and files:
+        imported = [importers.IMPORTERS[source](path) for path in files]
+    else:
+        raise ConfigError("give --from wycheproof|cavp|acvp and FILES, or --wycheproof-root DIR")
+    for item in imported:
+        click.echo(f"certkit: {item.summary()}", err=True)
+    if out.suffix == ".json":
+        if len(imported) != 1:
+            raise ConfigError(f"--out {out} is one file; {len(imported)} imports need a folder")
+        out.write_text(importers.document_text(imported[0].document), encoding="ascii")
+    else:
+        importers.write_folder(out, imported)
+        click.echo(f"certkit: run them with `certkit run --vectors {out}`", err=True)
+    click.echo(str(out))

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import sys
 
-import vectorgen  # first: it puts the source tree and tests/ on sys.path
-
 import implementations as impl
+import vectorgen  # first: it puts the source tree and tests/ on sys.path
 from gen_sm2 import GBT, GBT_CT, GBT_D, GBT_PUBLIC, GBT_SIG, GBT_SIGN_MSG, REFERENCE
 from vectorgen import DEFAULT_ID, VectorFile
 
