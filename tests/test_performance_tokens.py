@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import softhsm  # tests/softhsm.py: a missing SoftHSM fails these tests, it never skips them
-
 from certkit.suites.performance.scheme import series_figures
 from helpers import certify
 

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from softhsm import SoftHsmToken, token
 
 from certkit.cases import Case, SuiteContext
 from certkit.drivers.pkcs11 import open_token
@@ -33,6 +32,7 @@ from certkit.runner import run_case
 from certkit.suites.pkcs11_api import collect
 from certkit.url import DeviceURL
 from certkit.vectors import VectorStore
+from softhsm import SoftHsmToken, token
 
 __all__ = ["token"]  # the session fixture, imported for pytest
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from softhsm import SoftHsmToken, token
 
 from certkit import profiles
 from helpers import CERTKIT, SHARED, run_cli
+from softhsm import SoftHsmToken, token
 
 __all__ = ["token"]  # the session fixture, imported for pytest
 

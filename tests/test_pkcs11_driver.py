@@ -15,7 +15,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from softhsm import SoftHsmToken, token
 
 from certkit.device import KeyHandle
 from certkit.drivers.pkcs11 import open_token, pin
@@ -36,6 +35,7 @@ from certkit.plugins import load_plugins
 from certkit.runner import open_device
 from certkit.url import DeviceURL
 from certkit.watchdog import GuardedDevice
+from softhsm import SoftHsmToken, token
 
 __all__ = ["token"]  # the session fixture, imported for pytest
 
