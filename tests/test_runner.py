@@ -22,7 +22,10 @@ from helpers import CERTKIT, run_cli
 
 # A deterministic failure, so its evidence is the same in every run.
 DEVICE = "emulator:?fault=sm4-cbc-no-chaining"
-VOLATILE = {"started_at", "ended_at", "sessions", "run_id", "duration_s"}
+# The same module answering 2 ms late, so a run is still going when the test interrupts it;
+# resuming names the prompt URL, which reports the same device identity.
+SLOW = "&delay-ms=2"
+VOLATILE = {"started_at", "ended_at", "sessions", "run_id", "duration_s", "command_line"}
 
 
 def stable(document: dict[str, Any]) -> dict[str, Any]:
@@ -68,14 +71,14 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_killed_run_resumes_to_the_same_results(tmp_path: Path,
                                                 uninterrupted: dict[str, Any]) -> None:
     out = tmp_path / "out"
-    process = start_run(out)
+    process = start_run(out, DEVICE + SLOW)
     wait_for_cases(out, 5, process)
     process.kill()  # SIGKILL: no handler runs, only the journal survives
     process.wait()
     finished_before = journal_cases(out)
     assert not (out / "results.json").exists()
 
-    resumed = run_cli("run", "--resume", str(out))
+    resumed = run_cli("run", "--resume", str(out), "--device", DEVICE)
     assert resumed.returncode == 1, resumed.stderr
     document = json.loads((out / "results.json").read_text())
     assert stable(document) == stable(uninterrupted)
@@ -94,7 +97,7 @@ def interrupt(out: Path, device: str, after: int) -> tuple[int, str, dict[str, A
 
 
 def test_ctrl_c_on_a_clean_device_is_incomplete_exit_2(tmp_path: Path) -> None:
-    code, stderr, partial = interrupt(tmp_path / "out", "emulator:", after=3)
+    code, stderr, partial = interrupt(tmp_path / "out", "emulator:?delay-ms=2", after=3)
     assert code == 2, stderr
     assert partial["complete"] is False and partial["stopped"] == "interrupted"
     assert partial["verdict"] == "error"
@@ -105,12 +108,12 @@ def test_ctrl_c_keeps_a_failure_found_before_it(tmp_path: Path,
                                                 uninterrupted: dict[str, Any]) -> None:
     out = tmp_path / "out"
     # kat.sm4-cbc.vectors, which catches the fault, is the smoke profile's 6th case.
-    code, stderr, partial = interrupt(out, DEVICE, after=7)
+    code, stderr, partial = interrupt(out, DEVICE + SLOW, after=7)
     # A definite failure outranks "incomplete".
     assert code == 1 and partial["verdict"] == "fail", stderr
     assert partial["complete"] is False and "INCOMPLETE" in stderr
 
-    assert run_cli("run", "--resume", str(out)).returncode == 1
+    assert run_cli("run", "--resume", str(out), "--device", DEVICE).returncode == 1
     assert stable(json.loads((out / "results.json").read_text())) == stable(uninterrupted)
 
 
@@ -172,7 +175,7 @@ def test_a_case_that_checks_nothing_is_an_error() -> None:
 def test_resume_accepts_the_same_device_on_another_url_and_refuses_another(
         tmp_path: Path) -> None:
     out = tmp_path / "out"
-    process = start_run(out, "emulator:")
+    process = start_run(out, "emulator:?delay-ms=2")
     wait_for_cases(out, 3, process)
     process.kill()
     process.wait()
@@ -180,8 +183,8 @@ def test_resume_accepts_the_same_device_on_another_url_and_refuses_another(
     other = run_cli("run", "--resume", str(out), "--device", "gmssl:")
     assert other.returncode == 3 and "vendor" in other.stderr and "model" in other.stderr
     # the same module behind another URL (an option that does not change it) is accepted
-    same = run_cli("run", "--resume", str(out), "--device", "emulator:?test-hooks=1")
+    same = run_cli("run", "--resume", str(out), "--device", "emulator:")
     assert same.returncode == 0, same.stderr
     document = json.loads((out / "results.json").read_text())
-    assert [s["device_url"] for s in document["sessions"]] == ["emulator:",
-                                                               "emulator:?test-hooks=1"]
+    assert [s["device_url"] for s in document["sessions"]] == ["emulator:?delay-ms=2",
+                                                               "emulator:"]

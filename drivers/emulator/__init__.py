@@ -13,6 +13,7 @@ from .faults import FAULTS
 OPTIONS = {
     "fault": "inject a named defect (repeatable, or comma-separated); see `certkit list faults`",
     "test-hooks": "0 to behave as a module without FORCE_ERROR (default 1)",
+    "delay-ms": "answer every operation this many milliseconds late (a slow module)",
 }
 
 
@@ -27,7 +28,14 @@ def open_emulator(url: DeviceURL) -> Device:
     hooks = url.get("test-hooks", "1")
     if hooks not in ("0", "1"):
         raise ConfigError(f"emulator: test-hooks must be 0 or 1, got {hooks!r}")
-    return SoftwareModule(faults, test_hooks=hooks == "1")
+    delay = url.get("delay-ms", "0")
+    try:
+        delay_s = float(delay) / 1000
+    except ValueError:
+        delay_s = -1.0
+    if not 0 <= delay_s <= 60:
+        raise ConfigError(f"emulator: delay-ms must be a number of milliseconds, got {delay!r}")
+    return SoftwareModule(faults, test_hooks=hooks == "1", delay_s=delay_s)
 
 
 @hookimpl

@@ -41,12 +41,14 @@ class _HeldKey:
 class SoftwareModule(Device):
     """A conforming module, unless told to have some of the catalogued faults."""
 
-    def __init__(self, faults: frozenset[str] = frozenset(), *, test_hooks: bool = True) -> None:
+    def __init__(self, faults: frozenset[str] = frozenset(), *, test_hooks: bool = True,
+                 delay_s: float = 0.0) -> None:
         unknown = faults - FAULTS.keys()
         if unknown:
             raise ValueError(f"unknown fault(s): {', '.join(sorted(unknown))}")
         self.faults = faults
         self.test_hooks = test_hooks
+        self.delay_s = delay_s
         self.info = DeviceInfo(vendor="certkit", model="software module emulator",
                                firmware=__version__, serial="EMU-0001")
         self.capabilities = CAPABILITIES if test_hooks else CAPABILITIES - {"TEST-HOOKS"}
@@ -58,6 +60,8 @@ class SoftwareModule(Device):
     # -- state -------------------------------------------------------------
 
     def _operational(self) -> None:
+        if self.delay_s:
+            time.sleep(self.delay_s)
         if self._error:
             raise ErrorState("module is in the error state")
 
