@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import signal
 import sys
 from datetime import UTC, datetime
@@ -53,6 +55,18 @@ def _default_out(device_url: str) -> Path:
     return Path("certkit-out") / f"{stamp}-{scheme}"
 
 
+def _certification(lab: str | None, operator: str | None,
+                   firmware_image: Path | None) -> dict[str, object]:
+    """The report cover's inputs given on the command line; those not given stay out."""
+    given: dict[str, object] = {"lab": lab, "operator": operator}
+    if firmware_image is not None:
+        given["firmware_image"] = {"name": firmware_image.name,
+                                   "size": firmware_image.stat().st_size,
+                                   "sm3": hashlib.new("sm3", firmware_image.read_bytes())
+                                   .hexdigest()}
+    return {key: value for key, value in given.items() if value is not None}
+
+
 def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -70,9 +84,14 @@ def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
               help="abandon a device operation after this long (default: the profile's)")
 @click.option("--vectors", "vectors_root", type=click.Path(file_okay=False, path_type=Path),
               help="vectors folder with its MANIFEST.json (default: the installed one)")
+@click.option("--lab", help="the testing laboratory, for the report's cover")
+@click.option("--operator", help="who ran the tests, for the report's cover")
+@click.option("--firmware-image", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="the firmware image under test: its SM3 digest goes on the report's cover")
 def run(device_url: str | None, profile_name: str, out_dir: Path | None,
         resume_dir: Path | None, operation_timeout: float | None,
-        vectors_root: Path | None) -> None:
+        vectors_root: Path | None, lab: str | None, operator: str | None,
+        firmware_image: Path | None) -> None:
     """Certify a device: run the profile's cases, journal them, write results and reports."""
     if resume_dir is not None and out_dir is not None and out_dir != resume_dir:
         raise ConfigError("--resume writes into the folder it resumes; drop --out")
@@ -80,7 +99,9 @@ def run(device_url: str | None, profile_name: str, out_dir: Path | None,
     signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     session = start(device_url, profile_name, out, resume=resume_dir is not None,
                     operation_timeout_s=operation_timeout, vectors=VectorStore(vectors_root),
-                    observers=[Progress()])
+                    observers=[Progress()],
+                    certification=_certification(lab, operator, firmware_image),
+                    command_line=["certkit", *sys.argv[1:]])
     execute(session)
     results_path = finish(session)
     run_ = session.run
@@ -150,20 +171,34 @@ def report() -> None:
 
 @report.command("render")
 @click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "format_name", default="html", show_default=True)
+@click.option("--format", "format_name", default="html", show_default=True,
+              help="html, md, junit, json, or pdf (printed by headless Chromium)")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="the report's language (html, md, pdf)")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               help="write here instead of stdout")
-def render(results: Path, format_name: str, out_file: Path | None) -> None:
-    """Render a results.json in a report format (html, md, junit, json)."""
+def render(results: Path, format_name: str, lang: str, out_file: Path | None) -> None:
+    """Render a results.json in a report format (html, md, junit, json, pdf)."""
+    from certkit.reports import render_in_language
+
     formats = load_plugins().report_formats()
-    if format_name not in formats:
+    if format_name not in formats and format_name != "pdf":
         raise ConfigError(f"unknown report format {format_name!r} (known: "
-                          f"{', '.join(sorted(formats))})")
+                          f"{', '.join(sorted([*formats, 'pdf']))})")
     try:
         document = json.loads(results.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise ConfigError(f"{results}: not a results.json: {exc}") from None
-    text = formats[format_name].render(document)
+    if format_name == "pdf":
+        from certkit.reports.pdf import render_pdf
+
+        pdf = render_pdf(document, lang)
+        if out_file is None:
+            sys.stdout.buffer.write(pdf)
+        else:
+            out_file.write_bytes(pdf)
+        return
+    text = render_in_language(formats[format_name], document, lang)
     if out_file is None:
         click.echo(text, nl=False)
     else:
@@ -278,3 +313,70 @@ def import_vectors(source: str | None, wycheproof_root: Path | None, out: Path,
         importers.write_folder(out, imported)
         click.echo(f"certkit: run them with `certkit run --vectors {out}`", err=True)
     click.echo(str(out))
+
+
+# `certkit report sign | verify | keygen` (certkit/signing.py): signed, tamper-evident reports.
+from certkit import signing  # noqa: E402
+
+
+@report.command("sign")
+@click.option("--key", "key_file", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="SM2 private key, PKCS#8 PEM (openssl genpkey -algorithm SM2)")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def sign_report(key_file: Path, folder: Path) -> None:
+    """Sign every file of a report folder: SIGNATURE/manifest.json and its SM2 signature."""
+    try:
+        key = signing.load_private_key(key_file.read_text(encoding="ascii", errors="replace"))
+        manifest = signing.sign_folder(folder, key)
+    except signing.SigningError as exc:
+        raise ConfigError(str(exc)) from None
+    click.echo(f"certkit: signed {folder} with key {signing.fingerprint(key.public_key)} "
+               f"(SM2, ID {signing.USER_ID.decode()})", err=True)
+    click.echo(str(manifest))
+
+
+@report.command("verify")
+@click.option("--pubkey", "pubkey_file", type=click.Path(exists=True, dir_okay=False,
+                                                          path_type=Path),
+              help="the signer's SM2 public key (PEM); without it, only integrity is checked "
+                   "against the key the manifest names")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def verify_report(pubkey_file: Path | None, folder: Path) -> None:
+    """Check a signed report folder; name every changed, added or removed file."""
+    try:
+        public_key = (None if pubkey_file is None else
+                      signing.load_public_key(pubkey_file.read_text(encoding="ascii",
+                                                                    errors="replace")))
+        result = signing.verify_folder(folder, public_key)
+    except signing.SigningError as exc:
+        raise ConfigError(str(exc)) from None
+    for problem in result.problems:
+        click.echo(f"certkit: verify: {problem}", err=True)
+    if not result.ok:
+        click.echo(f"FAILED: {folder}: {len(result.problems)} problem(s)")
+        sys.exit(ExitCode.FAIL)
+    whose = "the given key" if public_key is not None else "the key the manifest names " \
+                                                         "(give --pubkey to check whose it is)"
+    click.echo(f"OK: {folder}: {result.files} files, signed by {result.signer}, {whose}")
+
+
+@report.command("keygen")
+@click.option("--out", "out_file", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="write the private key here (PKCS#8 PEM, mode 0600)")
+@click.option("--pubout", "pub_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="also write the public key here (default: OUT with .pub.pem)")
+def keygen(out_file: Path, pub_file: Path | None) -> None:
+    """Make an SM2 key pair for signing reports, in the PEM forms OpenSSL reads."""
+    if out_file.exists():
+        raise ConfigError(f"{out_file} exists; not overwriting a key")
+    key = signing.generate_key()
+    descriptor = os.open(out_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(signing.private_key_pem(key))
+    pub_file = pub_file or out_file.with_name(out_file.stem + ".pub.pem")
+    pub_file.write_text(signing.public_key_pem(key.public_key), encoding="ascii")
+    click.echo(f"certkit: key {signing.fingerprint(key.public_key)}; public key {pub_file}",
+               err=True)
+    click.echo(str(out_file))

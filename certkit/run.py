@@ -52,6 +52,9 @@ class Run:
     sessions: list[dict[str, object]] = field(default_factory=list)
     stopped: str | None = None  # why the run ended early, if it did
     unrecognised_capabilities: tuple[str, ...] = ()
+    # What the device cannot tell the report's cover (lab, operator, firmware image digest)
+    # and the command line, secrets removed; given to `certkit run`, empty otherwise.
+    certification: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pending(self) -> list[Case]:
@@ -103,6 +106,7 @@ class Run:
                 "params": self.profile.params,
             },
             "vectors": {"manifest_sha256": self.vectors_manifest_sha256},
+            "certification": self.certification,
             "plugins": [plugin.to_dict() for plugin in self.plugins],
             "summary": {"planned": len(self.cases), "finished": len(ordered), **counts},
             "cases": [result.to_dict() for result in ordered],

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from certkit import profiles
 from certkit.capabilities import unknown_capabilities
@@ -124,8 +125,14 @@ class Session:
 
 def start(device_url: str | None, profile_name: str, out_dir: Path, *,
           resume: bool = False, operation_timeout_s: float | None = None,
-          vectors: VectorStore | None = None, observers: Iterable[object] = ()) -> Session:
-    """Prepare a run (new, or resumed from the journal in `out_dir`) up to its first case."""
+          vectors: VectorStore | None = None, observers: Iterable[object] = (),
+          certification: dict[str, Any] | None = None,
+          command_line: list[str] | None = None) -> Session:
+    """Prepare a run (new, or resumed from the journal in `out_dir`) up to its first case.
+
+    `certification` (lab, operator, firmware image) and `command_line` go into results.json
+    for the report; the command line with the device URL redacted. A resumed run keeps those
+    of the session that started it."""
     header: dict = {}
     previous = None
     if resume:
@@ -153,6 +160,10 @@ def start(device_url: str | None, profile_name: str, out_dir: Path, *,
                 f"--device {redacted} is not the device of the run being resumed "
                 f"({header['device_url']}): {', '.join(differing)} differ")
     timeout = operation_timeout_s or profile.operation_timeout_s
+    certification = dict(certification or {})
+    if command_line is not None:
+        certification["command_line"] = [arg.replace(device_url, redacted)
+                                          for arg in command_line]
     device = GuardedDevice(inner, timeout)
     run = Run(
         run_id=header.get("run_id") or uuid.uuid4().hex[:12],
@@ -168,6 +179,7 @@ def start(device_url: str | None, profile_name: str, out_dir: Path, *,
         cases=cases,
         operation_timeout_s=timeout,
         unrecognised_capabilities=tuple(sorted(unknown_capabilities(inner.capabilities))),
+        certification={**certification, **header.get("certification", {})},
     )
     if previous is not None:
         planned = {case.id for case in cases}
@@ -178,6 +190,7 @@ def start(device_url: str | None, profile_name: str, out_dir: Path, *,
         journal = Journal.create(out_dir, {
             "run_id": run.run_id, "device_url": redacted, "profile": profile_name,
             "operation_timeout_s": timeout, "started_at": run.started_at, "device": identity,
+            "certification": run.certification,
         })
     session_record: dict[str, object] = {"started_at": utc_now(), "resumed": resume,
                                          "device_url": redacted}

@@ -6,19 +6,22 @@ document always renders to the same text, with no clock or host lookups.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Mapping
 from typing import Any
 
+from certkit.errors import ConfigError
 from certkit.hookspecs import hookimpl
 from certkit.reporting import ReportFormat
 
 from .html import render_html
 from .junit import render_junit
 from .markdown import render_markdown
+from .messages import DEFAULT_LANGUAGE
 
-__all__ = ["certkit_report_formats", "render_html", "render_json", "render_junit",
-           "render_markdown"]
+__all__ = ["certkit_report_formats", "render_html", "render_in_language", "render_json",
+           "render_junit", "render_markdown"]
 
 
 def render_json(document: Mapping[str, Any]) -> str:
@@ -35,3 +38,13 @@ def certkit_report_formats() -> list[ReportFormat]:
         ReportFormat("junit", "junit.xml", "JUnit XML", render_junit),
         ReportFormat("json", "results.json", "results.json", render_json),
     ]
+
+
+def render_in_language(report_format: ReportFormat, document: Mapping[str, Any],
+                       lang: str) -> str:
+    """Render with a format in `lang`; a format without languages renders only the default."""
+    if "lang" in inspect.signature(report_format.render).parameters:
+        return report_format.render(document, lang=lang)
+    if lang != DEFAULT_LANGUAGE:
+        raise ConfigError(f"report format {report_format.name!r} has no --lang {lang}")
+    return report_format.render(document)

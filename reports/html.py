@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
+from .messages import DEFAULT_LANGUAGE, Messages
 from .view import (
-    LABELS,
     P_BINS,
     VERDICTS,
     CaseView,
@@ -47,7 +48,28 @@ _environment = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-_environment.filters["label"] = lambda verdict: LABELS[verdict]
+
+
+@jinja2.pass_context
+def _label(context: jinja2.runtime.Context, verdict: str) -> str:
+    return context["_"].verdict(verdict)
+
+
+@jinja2.pass_context
+def _lower_label(context: jinja2.runtime.Context, verdict: str) -> str:
+    return context["_"].verdict_lower(verdict)
+
+
+def css_string(text: str) -> Markup:
+    """A CSS string literal of `text` that nothing in it can end: every character but ASCII
+    letters and digits becomes a CSS hex escape (whose terminating space CSS consumes)."""
+    body = "".join(ch if ch.isascii() and ch.isalnum() else f"\\{ord(ch):x} " for ch in text)
+    return Markup(f'"{body}"')
+
+
+_environment.filters["label"] = _label
+_environment.filters["lower_label"] = _lower_label
+_environment.filters["css_string"] = css_string
 
 
 @dataclass(frozen=True)
@@ -79,7 +101,7 @@ class Chart:
     legend: tuple[tuple[str, int], ...]  # (verdict, x)
 
 
-def verdict_chart(suite_counts: tuple[SuiteCounts, ...]) -> Chart:
+def verdict_chart(suite_counts: tuple[SuiteCounts, ...], m: Messages) -> Chart:
     """Lay out the per-suite verdict counts as bars; pure arithmetic, no drawing library."""
     scale = _BAR_WIDTH / max([row.total for row in suite_counts] + [1])
     rows = []
@@ -91,9 +113,10 @@ def verdict_chart(suite_counts: tuple[SuiteCounts, ...]) -> Chart:
                 width = round(count * scale, 1)
                 segments.append(ChartSegment(verdict, count, round(x, 1), width))
                 x += width
-        summary = ", ".join(f"{count} {verdict}" for verdict, count in row.counts if count)
+        summary = ", ".join(f"{count} {m.verdict_lower(verdict)}"
+                            for verdict, count in row.counts if count)
         rows.append(ChartRow(row.suite, 8 + index * _ROW_HEIGHT, tuple(segments),
-                             summary or "no case finished"))
+                             summary or m("suites.no_case_finished")))
     legend_y = 8 + len(rows) * _ROW_HEIGHT + 6
     return Chart(
         width=_LABEL_WIDTH + _BAR_WIDTH + _SUMMARY_WIDTH,
@@ -177,11 +200,11 @@ def histograms(case: CaseView) -> tuple[Histogram | None, ...]:
     return tuple(histogram(series) for series in case.randomness.series) if case.randomness else ()
 
 
-def render_html(document: Mapping[str, Any]) -> str:
-    """Render the HTML certification report of a results.json document."""
-    view = build_view(document)
+def render_html(document: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
+    """Render the HTML certification report of a results.json document, in `lang`."""
+    view = build_view(document, lang)
     template = _environment.get_template("report.html.j2")
-    return template.render(view=view, chart=verdict_chart(view.suite_counts),
+    return template.render(view=view, _=view.m, chart=verdict_chart(view.suite_counts, view.m),
                            histograms=histograms, throughput_plot=throughput_plot,
                            latency_plot=latency_plot,
                            rate_bars=operation_rate_bars(view.performance_cases))
@@ -322,7 +345,7 @@ def throughput_plot(performance: PerformanceView) -> Plot | None:
     y_ticks = tuple((format_number(round_figure(top * step / 4)), y(top * step / 4))
                     for step in range(5))
     entries = [(line.label, line.colour, "") for line in lines]
-    return Plot(f"Throughput by payload size ({rates[0].unit}, median and quartiles)", "MB/s",
+    return Plot(performance.m("performance.throughput_title", unit=rates[0].unit), "MB/s",
                 _PLOT_WIDTH, _plot_height(len(entries)), _PLOT_LEFT, _PLOT_RIGHT, _PLOT_TOP,
                 _PLOT_BOTTOM, lines, marks, x_ticks, y_ticks, _legend(entries))
 
@@ -369,7 +392,7 @@ def latency_plot(performance: PerformanceView) -> Plot | None:
     entries = [(name, _COLOURS[index % len(_COLOURS)], "")
                for index, (name, _) in enumerate(operations)]
     entries += [(percentile, "#616161", dash) for percentile, dash in _DASHES.items()]
-    return Plot("Latency per call by payload size (microseconds, log scale)", "us",
+    return Plot(performance.m("performance.latency_title"), "us",
                 _PLOT_WIDTH, _plot_height(len(entries)), _PLOT_LEFT, _PLOT_RIGHT, _PLOT_TOP,
                 _PLOT_BOTTOM, tuple(lines), (), x_ticks, y_ticks, _legend(entries))
 

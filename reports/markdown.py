@@ -14,7 +14,8 @@ from typing import Any
 
 import jinja2
 
-from .view import LABELS, P_BINS, CaseView, SeriesView, build_view
+from .messages import DEFAULT_LANGUAGE
+from .view import P_BINS, CaseView, SeriesView, build_view
 
 _BACKSLASH_ESCAPED = re.compile(r"([\\`*_\[\]|~])")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
@@ -44,11 +45,25 @@ def code_span(value: Any) -> MarkdownText:
     return MarkdownText(escape_markdown(text))
 
 
-def evidence(cases: tuple[CaseView, ...]) -> MarkdownText:
-    """The cases behind a clause with their verdicts, for one table cell."""
-    return MarkdownText(
-        ", ".join(f"{code_span(case.id)}: {escape_markdown(case.verdict)}" for case in cases)
-    )
+@jinja2.pass_context
+def evidence(context: jinja2.runtime.Context, items: Any, requirement_id: str = "") -> MarkdownText:
+    """The cases behind a clause (CaseViews, or the trace's Evidence) with their verdicts, for
+    one table cell; a citation that differs from the requirement's id is named."""
+    m = context["_"]
+    parts = []
+    for item in items:
+        text = f"{code_span(getattr(item, 'case_id', None) or item.id)}: " \
+               f"{escape_markdown(m.verdict_lower(item.verdict))}"
+        cited = getattr(item, "cited_as", "")
+        if requirement_id and cited and cited != requirement_id:
+            text += f" ({escape_markdown(m('matrix.cited_as'))} {escape_markdown(cited)})"
+        parts.append(text)
+    return MarkdownText(", ".join(parts) or escape_markdown(m("matrix.no_evidence")))
+
+
+def _notation(text: str) -> MarkdownText:
+    """Mathematical notation the template itself writes (never device text) as a code span."""
+    return MarkdownText(f"`{text}`")
 
 
 def _code_block_text(text: str) -> str:
@@ -63,12 +78,13 @@ def _code_block_text(text: str) -> str:
 
 def text_histogram(series: SeriesView) -> str:
     """A series' P-value counts in tenths as ASCII rows of bars, the uniform level marked `-`."""
-    head = (f"{_code_block_text(series.name)}: {series.label}; {series.count_text} passed, "
-            f"threshold {series.threshold_text}")
+    head = (f"{_code_block_text(series.name)}: {series.label}; "
+            + series.m("randomness.hist_caption", count=series.count_text,
+                       threshold=series.threshold_text))
     if series.uniformity_applied:
         head += f"; P_T {series.uniformity_text}"
     if series.histogram is None:
-        return f"{head}\n  (P-value histogram not recorded in full)"
+        return f"{head}\n  ({series.m('randomness.hist_incomplete')})"
     counts = series.histogram
     expected = series.expected_per_bin
     top = max(1, *counts, math.ceil(expected))
@@ -92,14 +108,14 @@ def text_histogram(series: SeriesView) -> str:
                 cells.append(" " * column)
         line = f"{str(top) if row == rows else '':>{margin}} |{''.join(cells)}"
         if row == expected_row:
-            line += f" <- uniform: {expected:g} per tenth"
+            line += " <- " + series.m("randomness.uniform", expected=f"{expected:g}")
         lines.append(line.rstrip())
     lines.append(f"{'0':>{margin}} +{'-' * (column * P_BINS)}")
     ticks = ["0", *(f".{index}" for index in range(1, P_BINS))]
     lines.append(" " * (margin + 2) + "".join(f"{tick:<{column}}" for tick in ticks)
-                 + "1  P-value")
+                 + "1  " + series.m("randomness.p_value"))
     lines.append(" " * (margin + 2) + "".join(f"{count:>{column - 1}} " for count in counts)
-                 + "   samples")
+                 + "   " + series.m("randomness.samples_axis"))
     return "\n".join(lines)
 
 
@@ -120,14 +136,25 @@ _environment = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-_environment.filters["label"] = lambda verdict: LABELS[verdict]
+_environment.filters["label"] = jinja2.pass_context(
+    lambda context, verdict: context["_"].verdict(verdict))
+_environment.filters["lower_label"] = jinja2.pass_context(
+    lambda context, verdict: context["_"].verdict_lower(verdict))
 _environment.filters["code"] = code_span
+_environment.filters["raw"] = MarkdownText  # a macro's output, escaped as it was built
 _environment.filters["evidence"] = evidence
 _environment.filters["histograms"] = histogram_block
 
 
-def render_markdown(document: Mapping[str, Any]) -> str:
-    """Render the Markdown certification report of a results.json document."""
-    view = build_view(document)
-    text = _environment.get_template("report.md.j2").render(view=view)
+def render_markdown(document: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
+    """Render the Markdown certification report of a results.json document, in `lang`."""
+    view = build_view(document, lang)
+    def md(key: str, **values: Any) -> MarkdownText:
+        """A message as Markdown: its text escaped, MarkdownText values (notation) kept."""
+        return MarkdownText(escape_markdown(view.m(key)).format(**{
+            name: value if isinstance(value, MarkdownText) else escape_markdown(value)
+            for name, value in values.items()}))
+
+    text = _environment.get_template("report.md.j2").render(view=view, _=view.m, md=md,
+                                                            code_notation=_notation)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from certkit.suites.performance.scheme import (
@@ -21,17 +22,23 @@ from certkit.suites.performance.scheme import (
     sweep_limits,
 )
 
+from .messages import DEFAULT_LANGUAGE, Messages, messages
+from .requirements import (
+    NOT_RUN,
+    Catalogue,
+    Citation,
+    TraceRow,
+    load_catalogue,
+    natural_key,
+    trace,
+)
+
 SUPPORTED_SCHEMA_VERSION = 1
 
 VERDICTS = ("pass", "fail", "error", "not-applicable")
 NOT_TESTED = "not tested"
-LABELS = {
-    "pass": "PASS",
-    "fail": "FAIL",
-    "error": "ERROR",
-    "not-applicable": "NOT APPLICABLE",
-    NOT_TESTED: "NOT TESTED",
-}
+_EN = messages(DEFAULT_LANGUAGE)
+
 
 # Kept as-is: tab, line breaks, and everything XML 1.0 allows except C1 controls,
 # DEL and the bidirectional controls that can reorder what a reader sees.
@@ -54,15 +61,6 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_clean(item) for item in value]
     return value
-
-
-def _natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort "GB/T 32907-2016 6.9" before "... 6.10"."""
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part)
-        for part in re.split(r"(\d+)", text)
-        if part
-    )
 
 
 def format_number(value: Any) -> str:
@@ -97,7 +95,6 @@ P_BINS = 10  # the randomness suite's P-value histogram: tenths of [0, 1], 1.0 i
 _HISTOGRAM_KEY = re.compile(r"(?P<series>.+)\.p_hist\.0", re.DOTALL)
 _ATTEMPT_KEY = re.compile(r"attempt\.(?P<number>\d+)\.failed_series")
 SERIES_NOT_RECORDED = "not recorded"
-_SERIES_LABELS = {"pass": "PASS", "fail": "FAIL", SERIES_NOT_RECORDED: "NOT RECORDED"}
 
 
 @dataclass(frozen=True)
@@ -111,6 +108,7 @@ class SeriesView:
     uniformity_applied: bool  # False: the profile does not apply 6.3 ("n/a")
     uniformity_p: float | None  # None when not applied, or recorded but not a number
     histogram: tuple[int, ...] | None  # P_BINS counts; None unless every bin is a count
+    m: Messages = field(default=_EN, compare=False, repr=False)
 
     @property
     def pass_count_ok(self) -> bool | None:
@@ -129,9 +127,9 @@ class SeriesView:
         """Which of the two checks this series failed: "pass count", "uniformity"."""
         failed = []
         if self.pass_count_ok is False:
-            failed.append("pass count")
+            failed.append(self.m("randomness.check_pass_count"))
         if self.uniformity_ok is False:
-            failed.append("uniformity")
+            failed.append(self.m("randomness.check_uniformity"))
         return tuple(failed)
 
     @property
@@ -144,7 +142,7 @@ class SeriesView:
 
     @property
     def short_label(self) -> str:
-        return _SERIES_LABELS[self.verdict]
+        return self.m.verdict(self.verdict)
 
     @property
     def label(self) -> str:
@@ -156,19 +154,19 @@ class SeriesView:
     @property
     def count_text(self) -> str:
         """"17 / 20": samples with P >= alpha of the samples tested."""
-        passed = SERIES_NOT_RECORDED if self.passed is None else str(self.passed)
+        passed = self.m("randomness.not_recorded") if self.passed is None else str(self.passed)
         return passed if self.samples is None else f"{passed} / {self.samples}"
 
     @property
     def threshold_text(self) -> str:
-        return SERIES_NOT_RECORDED if self.min_pass is None else str(self.min_pass)
+        return self.m("randomness.not_recorded") if self.min_pass is None else str(self.min_pass)
 
     @property
     def uniformity_text(self) -> str:
         if not self.uniformity_applied:
-            return "n/a"
+            return self.m("randomness.na")
         if self.uniformity_p is None:
-            return SERIES_NOT_RECORDED
+            return self.m("randomness.not_recorded")
         return format_number(self.uniformity_p)
 
     @property
@@ -187,6 +185,7 @@ class RandomnessView:
     series: tuple[SeriesView, ...]
     attempts: tuple[tuple[int, int | None], ...]  # (attempt, series failed in it), in order
     problems: tuple[str, ...] = ()  # where the recorded numbers disagree with each other
+    m: Messages = field(default=_EN, compare=False, repr=False)
 
     @property
     def threshold_bound(self) -> float | None:
@@ -208,19 +207,20 @@ class RandomnessView:
     @property
     def threshold_bound_text(self) -> str:
         bound = self.threshold_bound
-        return SERIES_NOT_RECORDED if bound is None else f"{bound:.2f}"
+        return self.m("randomness.not_recorded") if bound is None else f"{bound:.2f}"
 
     @property
     def samples_text(self) -> str:
-        return SERIES_NOT_RECORDED if self.samples is None else str(self.samples)
+        return self.m("randomness.not_recorded") if self.samples is None else str(self.samples)
 
     @property
     def bits_text(self) -> str:
-        return SERIES_NOT_RECORDED if self.bits is None else str(self.bits)
+        return self.m("randomness.not_recorded") if self.bits is None else str(self.bits)
 
     @property
     def alpha_text(self) -> str:
-        return SERIES_NOT_RECORDED if self.alpha is None else format_number(self.alpha)
+        return (self.m("randomness.not_recorded") if self.alpha is None
+                else format_number(self.alpha))
 
     @property
     def uniformity_threshold_text(self) -> str:
@@ -238,10 +238,10 @@ class RandomnessView:
     def attempts_text(self) -> str:
         """"2 (attempt 1: 3 series failed; attempt 2: 0 series failed)"."""
         if not self.attempts:
-            return SERIES_NOT_RECORDED
+            return self.m("randomness.not_recorded")
         parts = "; ".join(
-            f"attempt {number}: "
-            f"{SERIES_NOT_RECORDED if failed is None else failed} series failed"
+            self.m("randomness.attempt", number=number,
+                   failed=self.m("randomness.not_recorded") if failed is None else failed)
             for number, failed in self.attempts
         )
         return f"{len(self.attempts)} ({parts})"
@@ -262,6 +262,7 @@ class RateView:
     latency_us: tuple[tuple[str, float], ...]  # ("p50", microseconds), ...
     calls: int | None
     declared: float | None
+    m: Messages = field(default=_EN, compare=False, repr=False)
 
     @property
     def declared_met(self) -> bool | None:
@@ -281,15 +282,16 @@ class RateView:
     def latency_text(self) -> str:
         """"31.2 / 31.7 / 42.9": p50 / p95 / p99 in microseconds."""
         if not self.latency_us:
-            return SERIES_NOT_RECORDED
+            return self.m("randomness.not_recorded")
         return " / ".join(format_number(round_figure(value)) for _, value in self.latency_us)
 
     @property
     def declared_text(self) -> str:
         if self.declared is None:
             return "-"
-        verdict = "met" if self.declared_met else "NOT MET"
-        return f"at least {format_number(round_figure(self.declared))}: {verdict}"
+        verdict = self.m("performance.met" if self.declared_met else "performance.not_met")
+        return self.m("performance.declared_text",
+                      value=format_number(round_figure(self.declared)), met=verdict)
 
 
 @dataclass(frozen=True)
@@ -300,6 +302,7 @@ class PerformanceView:
     limits: tuple[str, ...]  # "SM4-CBC encrypt: refused 65536 bytes", ...
     repetitions: int | None
     host_cpu_wait: float | None  # share of the timing spent waiting for a CPU
+    m: Messages = field(default=_EN, compare=False, repr=False)
 
     @property
     def payload_rates(self) -> tuple[RateView, ...]:
@@ -323,13 +326,14 @@ class PerformanceView:
 
     @property
     def repetitions_text(self) -> str:
-        return SERIES_NOT_RECORDED if self.repetitions is None else str(self.repetitions)
+        return (self.m("randomness.not_recorded") if self.repetitions is None
+                else str(self.repetitions))
 
     @property
     def cpu_wait_text(self) -> str:
         if self.host_cpu_wait is None:
-            return SERIES_NOT_RECORDED
-        return f"{self.host_cpu_wait * 100:.1f} %"
+            return self.m("randomness.not_recorded")
+        return self.m("performance.cpu_percent", value=f"{self.host_cpu_wait * 100:.1f}")
 
 
 def size_label(size: int) -> str:
@@ -362,35 +366,86 @@ class CaseView:
     duration_s: float
     randomness: RandomnessView | None  # when the metrics hold P-value histograms
     performance: PerformanceView | None = None  # when the metrics hold performance series
+    evidence: WireView | None = None  # the bytes on the wire, when the driver traced them
+    m: Messages = field(default=_EN, compare=False, repr=False)
 
     @property
     def note(self) -> str:
         """One line for the case table saying why the verdict is what it is."""
         if self.verdict == "not-applicable":
-            return "not applicable, not a pass: missing " + (", ".join(self.missing) or "?")
+            return self.m("cases.note_na", missing=", ".join(self.missing) or "?")
         if self.verdict == "error":
-            return self.error.splitlines()[0] if self.error else "error not recorded"
+            return (self.error.splitlines()[0] if self.error
+                    else self.m("cases.note_error_unrecorded"))
         if self.verdict == "fail":
-            return f"{self.failed} of {self.checks} checks failed"
-        return f"{self.checks} checks passed"
+            return self.m("cases.note_fail", failed=self.failed, checks=self.checks)
+        return self.m("cases.note_pass", checks=self.checks)
 
     @property
     def has_detail(self) -> bool:
-        return bool(self.failures or self.error or self.metrics or self.verdict == "fail")
+        return bool(self.failures or self.error or self.metrics or self.verdict == "fail"
+                    or self.evidence)
+
+    @property
+    def failing(self) -> bool:
+        """Whether the case belongs in the failing-evidence section."""
+        return self.verdict in ("fail", "error")
 
     @property
     def showing(self) -> str:
         """"showing N of M failing checks", since results.json caps the list."""
-        return f"showing {len(self.failures)} of {self.failed} failing checks"
+        return self.m("cases.showing", shown=len(self.failures), failed=self.failed)
+
+
+@dataclass(frozen=True)
+class WireRecord:
+    t: str
+    duration_ms: str
+    direction: str  # "tx" (host to device) or "rx"
+    size: int
+    hex: str
+
+
+@dataclass(frozen=True)
+class WireView:
+    """A failing case's wire-trace excerpt, as the serial driver records it."""
+
+    records: tuple[WireRecord, ...]
+    omitted: int
+    truncated_to_bytes: str
 
 
 @dataclass(frozen=True)
 class ClauseView:
-    """A requirement clause, the cases that evidence it and what they found."""
+    """A clause a case cited, the cases that evidence it and what they found."""
 
     clause: str
     status: str  # a verdict, or NOT_TESTED when every case was not applicable
     cases: tuple[CaseView, ...]
+
+
+@dataclass(frozen=True)
+class NotRunView:
+    id: str
+    title: str
+    suite: str
+    clauses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CertificationView:
+    """The cover's inputs that the device cannot tell: given to `certkit run`, else None."""
+
+    lab: str | None
+    operator: str | None
+    firmware_image: str | None
+    firmware_sm3: str | None
+    command_line: tuple[str, ...] | None
+
+    @property
+    def command_text(self) -> str:
+        """The command line as a shell would take it back."""
+        return shlex.join(self.command_line or ())
 
 
 @dataclass(frozen=True)
@@ -447,18 +502,47 @@ class ReportView:
     clauses: tuple[ClauseView, ...]
     cases_without_clause: tuple[CaseView, ...]
     suite_counts: tuple[SuiteCounts, ...]
+    not_run_cases: tuple[NotRunView, ...]
+    matrix: tuple[TraceRow, ...]  # every catalogue entry, evidenced or not
+    unknown_citations: tuple[Citation, ...]  # cited clauses the catalogue does not know
+    catalogue_sha256: str
+    certification: CertificationView
+    m: Messages = field(default=_EN, compare=False, repr=False)
+
+    @property
+    def lang(self) -> str:
+        return self.m.lang
 
     @property
     def product(self) -> tuple[Field, ...]:
         """The product's identity, as the device reported it, and how it was reached."""
+        m = self.m
         return (
-            Field("Vendor", self.vendor),
-            Field("Model", self.model),
-            Field("Firmware", self.firmware),
-            Field("Serial number", self.serial),
-            Field("Driver", self.driver),
-            Field("Device URL", self.device_url),
+            Field(m("product.vendor"), self.vendor),
+            Field(m("product.model"), self.model),
+            Field(m("product.firmware"), self.firmware),
+            Field(m("product.serial"), self.serial),
+            Field(m("product.driver"), self.driver),
+            Field(m("product.url"), self.device_url),
         )
+
+    @property
+    def tested_rows(self) -> int:
+        return sum(1 for row in self.matrix if row.status != NOT_TESTED)
+
+    def matrix_count(self, status: str) -> int:
+        return sum(1 for row in self.matrix if row.status == status)
+
+    @property
+    def standards_applied(self) -> tuple[TraceRow, ...]:
+        """The whole-standard rows of the standards some case cites, in catalogue order."""
+        return tuple(row for row in self.matrix
+                     if not row.requirement.clause and
+                     any(e.cited_as.startswith(row.requirement.id) for e in row.evidence))
+
+    @property
+    def failing_cases(self) -> tuple[CaseView, ...]:
+        return tuple(case for case in self.cases if case.failing)
 
     @property
     def resumed(self) -> bool:
@@ -483,25 +567,41 @@ class ReportView:
     def count(self, verdict: str) -> int:
         return dict(self.counts)[verdict]
 
+    @property
+    def unknown_clauses(self) -> tuple[ClauseView, ...]:
+        """Cited clauses the catalogue does not know, with their cases' verdicts."""
+        unknown = {citation.text for citation in self.unknown_citations}
+        return tuple(clause for clause in self.clauses if clause.clause in unknown)
 
-def build_view(document: Mapping[str, Any]) -> ReportView:
-    """Derive everything a report shows from a results.json document."""
+
+def build_view(document: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE,
+               catalogue: Catalogue | None = None) -> ReportView:
+    """Derive everything a report shows from a results.json document, in `lang`."""
     version = document.get("schema_version")
     if version != SUPPORTED_SCHEMA_VERSION:
         raise ValueError(
             f"results.json schema version {version!r} is not supported "
             f"(this renderer reads version {SUPPORTED_SCHEMA_VERSION})"
         )
+    m = messages(lang)
+    catalogue = catalogue or load_catalogue()
     doc = _clean(document)
-    cases = tuple(_case(item) for item in doc["cases"])
+    cases = tuple(_case(item, m) for item in doc["cases"])
     device = doc["device"]
     counts = _counts(cases)
-    run_problems = _run_problems(doc, counts)
+    run_problems = _run_problems(doc, counts, m)
+    not_run = tuple(NotRunView(item["id"], item["title"], item["suite"], tuple(item["clauses"]))
+                    for item in doc.get("not_run", ()))
+    matrix, unknown = trace(catalogue, [
+        *((case.id, case.verdict, case.clauses) for case in cases),
+        *((case.id, NOT_RUN, case.clauses) for case in not_run),
+    ])
     return ReportView(
+        m=m,
         run_id=doc["run_id"],
         certkit_version=doc["certkit_version"],
         verdict=doc["verdict"],
-        verdict_reasons=_verdict_reasons(doc, counts, run_problems),
+        verdict_reasons=_verdict_reasons(doc, counts, run_problems, m),
         run_problems=run_problems,
         complete=bool(doc["complete"]),
         stopped=doc["stopped"],
@@ -535,14 +635,48 @@ def build_view(document: Mapping[str, Any]) -> ReportView:
         clauses=_clauses(cases),
         cases_without_clause=tuple(case for case in cases if not case.clauses),
         suite_counts=_suite_counts(cases, doc["profile"]["suites"]),
+        not_run_cases=not_run,
+        matrix=matrix,
+        unknown_citations=unknown,
+        catalogue_sha256=catalogue.sha256,
+        certification=_certification(doc.get("certification") or {}),
     )
 
 
-def _case(item: Mapping[str, Any]) -> CaseView:
-    randomness, shown = _randomness(item["verdict"], item["metrics"])
-    performance, performance_shown = _performance(item["metrics"])
+def _certification(data: Mapping[str, Any]) -> CertificationView:
+    image = data.get("firmware_image") or {}
+    command = data.get("command_line")
+    return CertificationView(
+        lab=data.get("lab") or None,
+        operator=data.get("operator") or None,
+        firmware_image=image.get("name") or None,
+        firmware_sm3=image.get("sm3") or None,
+        command_line=tuple(str(arg) for arg in command) if command else None,
+    )
+
+
+def _wire(evidence: Any) -> WireView | None:
+    """The wire excerpt of a case's `evidence`, tolerating what an old or odd driver wrote."""
+    if not isinstance(evidence, Mapping) or not isinstance(evidence.get("records"), list):
+        return None
+    records = tuple(
+        WireRecord(t=format_number(r.get("t", "")),
+                   duration_ms=format_number(r.get("duration_ms", "")),
+                   direction=str(r.get("dir", "")), size=_count(r.get("size")) or 0,
+                   hex=str(r.get("hex", "")))
+        for r in evidence["records"] if isinstance(r, Mapping)
+    )
+    return WireView(records, _count(evidence.get("omitted")) or 0,
+                    format_number(evidence.get("truncated_to_bytes", "")))
+
+
+def _case(item: Mapping[str, Any], m: Messages = _EN) -> CaseView:
+    randomness, shown = _randomness(item["verdict"], item["metrics"], m)
+    performance, performance_shown = _performance(item["metrics"], m)
     shown |= performance_shown
     return CaseView(
+        m=m,
+        evidence=_wire(item.get("evidence")),
         id=item["id"],
         title=item["title"],
         suite=item["suite"],
@@ -591,15 +725,16 @@ def _real(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _randomness(verdict: str, metrics: Mapping[str, Any]) -> tuple[RandomnessView | None,
-                                                                  frozenset[str]]:
+def _randomness(verdict: str, metrics: Mapping[str, Any],
+                m: Messages = _EN) -> tuple[RandomnessView | None, frozenset[str]]:
     """The randomness view of a case's metrics, and the metric keys it shows.
 
     A case is a randomness case when some metric is a series' first P-value
     bin (`<series>.p_hist.0`), whichever suite made it. Series keep the order
     the suite recorded them in, which is the standard's order of tests.
     """
-    names = [m.group("series") for key in metrics if (m := _HISTOGRAM_KEY.fullmatch(key))]
+    names = [found.group("series") for key in metrics
+             if (found := _HISTOGRAM_KEY.fullmatch(key))]
     if not names:
         return None, frozenset()
     samples = _count(metrics.get("samples"))
@@ -614,6 +749,7 @@ def _randomness(verdict: str, metrics: Mapping[str, Any]) -> tuple[RandomnessVie
         histogram = tuple(c for c in counts if c is not None)
         complete = len(histogram) == P_BINS
         series.append(SeriesView(
+            m=m,
             name=name,
             passed=_count(metrics.get(keys["passed"])),
             samples=samples if samples is not None or not complete else sum(histogram),
@@ -623,25 +759,28 @@ def _randomness(verdict: str, metrics: Mapping[str, Any]) -> tuple[RandomnessVie
             histogram=histogram if complete else None,
         ))
     attempts = sorted(
-        (int(m.group("number")), _count(value))
-        for key, value in metrics.items() if (m := _ATTEMPT_KEY.fullmatch(key))
+        (int(found.group("number")), _count(value))
+        for key, value in metrics.items() if (found := _ATTEMPT_KEY.fullmatch(key))
     )
     view = RandomnessView(
+        m=m,
         samples=samples,
         bits=_count(metrics.get("bits")),
         alpha=_real(metrics.get("alpha")),
         series=tuple(series),
         attempts=tuple(attempts),
     )
-    problems = _randomness_problems(view, verdict, _count(metrics.get("series_failed")))
+    problems = _randomness_problems(view, verdict, _count(metrics.get("series_failed")), m)
     return replace(view, problems=problems), frozenset(shown)
 
 
-def _performance(metrics: Mapping[str, Any]) -> tuple[PerformanceView | None, frozenset[str]]:
+def _performance(metrics: Mapping[str, Any],
+                 m: Messages = _EN) -> tuple[PerformanceView | None, frozenset[str]]:
     """The performance view of a case's metrics (`certkit.suites.performance.scheme`), and
     the metric keys it shows; None when no series has a complete rate."""
     rates = tuple(
         RateView(
+            m=m,
             series=str(figure.name), subject=figure.name.subject,
             operation=figure.name.operation, size=figure.name.size,
             unit=UNIT_LABELS[figure.quantity], median=figure.median, p25=figure.p25, p75=figure.p75,
@@ -655,12 +794,12 @@ def _performance(metrics: Mapping[str, Any]) -> tuple[PerformanceView | None, fr
     limits = []
     for (subject, operation), found in sorted(sweep_limits(metrics).items()):
         if "refused_bytes" in found:
-            limits.append(f"{subject} {operation}: the device refused "
-                          f"{size_label(found['refused_bytes'])}")
+            limits.append(m("performance.refused", subject=subject, operation=operation,
+                            size=size_label(found["refused_bytes"])))
         if "skipped_bytes" in found:
-            limits.append(f"{subject} {operation}: {size_label(found['skipped_bytes'])} and "
-                          "larger left out, over the time budget")
-    view = PerformanceView(rates=rates, limits=tuple(limits),
+            limits.append(m("performance.skipped", subject=subject, operation=operation,
+                            size=size_label(found["skipped_bytes"])))
+    view = PerformanceView(m=m, rates=rates, limits=tuple(limits),
                            repetitions=_count(metrics.get("repetitions")),
                            host_cpu_wait=_real(metrics.get("host.cpu_wait")))
     return view, frozenset(key for key in metrics if is_performance_metric(key))
@@ -670,39 +809,37 @@ def _names(series: list[SeriesView]) -> str:
     return ", ".join(item.name for item in series)
 
 
-def _randomness_problems(view: RandomnessView, verdict: str,
-                         recorded_failed: int | None) -> tuple[str, ...]:
+def _randomness_problems(view: RandomnessView, verdict: str, recorded_failed: int | None,
+                         m: Messages = _EN) -> tuple[str, ...]:
     """Where a randomness case's recorded numbers disagree with each other or with the rule."""
     problems = []
     unrecorded = [s for s in view.series if s.pass_count_ok is None or s.uniformity_ok is None]
     if unrecorded:
-        problems.append(f"pass count, threshold or uniformity P not recorded for: "
-                        f"{_names(unrecorded)}")
+        problems.append(m("randomness.problem_unrecorded", names=_names(unrecorded)))
     no_histogram = [s for s in view.series if s.histogram is None]
     if no_histogram:
-        problems.append(f"P-value histogram incomplete for: {_names(no_histogram)}")
+        problems.append(m("randomness.problem_histogram", names=_names(no_histogram)))
     if view.samples is None:
-        problems.append("the number of samples is not recorded")
+        problems.append(m("randomness.problem_samples"))
     elif view.threshold is None:
-        problems.append("alpha is not recorded as a number between 0 and 1, so the pass-count "
-                        "threshold cannot be checked")
+        problems.append(m("randomness.problem_alpha"))
     else:
         off_rule = [s for s in view.series
                     if s.min_pass is not None and s.min_pass != view.threshold]
         if off_rule:
-            problems.append(f"recorded threshold differs from the rule's {view.threshold} "
-                            f"for: {_names(off_rule)}")
+            problems.append(m("randomness.problem_threshold", threshold=view.threshold,
+                              names=_names(off_rule)))
         miscounted = [s for s in view.series
                       if s.histogram is not None and sum(s.histogram) != view.samples]
         if miscounted:
-            problems.append(f"P-value histogram does not hold {view.samples} samples for: "
-                            f"{_names(miscounted)}")
+            problems.append(m("randomness.problem_miscounted", samples=view.samples,
+                              names=_names(miscounted)))
     failing = len(view.failing)
     if recorded_failed is not None and recorded_failed != failing:
-        problems.append(f"the case records {recorded_failed} failing series; "
-                        f"its per-series numbers give {failing}")
+        problems.append(m("randomness.problem_failed_count", recorded=recorded_failed,
+                          failing=failing))
     if verdict == "pass" and failing:
-        problems.append(f"the case passed, but its per-series numbers fail {failing} series")
+        problems.append(m("randomness.problem_passed", failing=failing))
     return tuple(problems)
 
 
@@ -710,33 +847,34 @@ def _counts(cases: tuple[CaseView, ...]) -> tuple[tuple[str, int], ...]:
     return tuple((v, sum(1 for case in cases if case.verdict == v)) for v in VERDICTS)
 
 
-def _run_problems(doc: Mapping[str, Any], counts: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
+def _run_problems(doc: Mapping[str, Any], counts: tuple[tuple[str, int], ...],
+                  m: Messages = _EN) -> tuple[str, ...]:
     """What keeps the run from passing beyond its case verdicts; no case result shows these."""
     by_verdict = dict(counts)
     problems = []
     if not doc["complete"]:
-        problems.append(
-            f"run incomplete: {len(doc['cases'])} of {doc['summary']['planned']} planned cases "
-            f"finished; stopped: {doc['stopped'] or 'reason not recorded'}"
-        )
+        problems.append(m("verdict_section.problem_incomplete", finished=len(doc["cases"]),
+                          planned=doc["summary"]["planned"],
+                          reason=doc["stopped"] or m("verdict_section.reason_not_recorded")))
     if not (by_verdict["pass"] or by_verdict["fail"] or by_verdict["error"]):
-        problems.append("no case was applicable to this device, so nothing was shown to pass")
+        problems.append(m("verdict_section.problem_nothing_applicable"))
     return tuple(problems)
 
 
 def _verdict_reasons(
-    doc: Mapping[str, Any], counts: tuple[tuple[str, int], ...], run_problems: tuple[str, ...]
+    doc: Mapping[str, Any], counts: tuple[tuple[str, int], ...], run_problems: tuple[str, ...],
+    m: Messages = _EN,
 ) -> tuple[str, ...]:
     """Why the overall verdict is what it is, in the order a reader needs it."""
     by_verdict = dict(counts)
     reasons = []
     if by_verdict["fail"]:
-        reasons.append(f"{by_verdict['fail']} case(s) failed")
+        reasons.append(m("verdict_section.reason_failed", count=by_verdict["fail"]))
     if by_verdict["error"]:
-        reasons.append(f"{by_verdict['error']} case(s) ended in error")
+        reasons.append(m("verdict_section.reason_errors", count=by_verdict["error"]))
     reasons.extend(run_problems)
     if not reasons and doc["verdict"] == "pass":
-        reasons.append(f"all {by_verdict['pass']} applicable case(s) passed")
+        reasons.append(m("verdict_section.reason_passed", count=by_verdict["pass"]))
     return tuple(reasons)
 
 
@@ -758,7 +896,7 @@ def _clauses(cases: tuple[CaseView, ...]) -> tuple[ClauseView, ...]:
             evidence.setdefault(clause, []).append(case)
     return tuple(
         ClauseView(clause, _clause_status(evidence[clause]), tuple(evidence[clause]))
-        for clause in sorted(evidence, key=_natural_key)
+        for clause in sorted(evidence, key=natural_key)
     )
 
 

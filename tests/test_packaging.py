@@ -19,7 +19,8 @@ def test_regular_install_maps_the_folders_and_certifies(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False, timeout=300,
     )
     assert build.returncode == 0, build.stderr
-    for folder in ("drivers/emulator", "suites/kat", "reports/templates", "vector_files/sm4",
+    for folder in ("drivers/emulator", "suites/kat", "reports/templates", "reports/catalogue",
+                   "reports/messages", "vector_files/sm4",
                    "profiles"):
         assert (target / "certkit" / folder).is_dir(), folder
     assert (target / "certkit" / "vector_files" / "MANIFEST.json").is_file()

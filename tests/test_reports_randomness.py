@@ -206,7 +206,7 @@ def test_metrics_without_histograms_stay_in_the_metrics_table() -> None:
 
 def test_series_metrics_leave_the_metrics_table_and_case_metrics_stay() -> None:
     markdown = render_markdown(randomness_document())
-    details = markdown[markdown.index("## Case details"):]
+    details = markdown[markdown.index("## Failing evidence"):]
     assert "p\\_hist" not in details and "min\\_pass" not in details
     for row in ("| samples | 20 |", "| series\\_failed | 2 |", "| attempts | 1 |"):
         assert row in details
