@@ -97,6 +97,9 @@ def run(device_url: str | None, profile_name: str, out_dir: Path | None,
         raise ConfigError("--resume writes into the folder it resumes; drop --out")
     out = resume_dir or out_dir or _default_out(device_url or DEFAULT_DEVICE)
     signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+    # A shell without job control starts background jobs with SIGINT ignored, and Python
+    # then installs no handler: Ctrl-C must still stop a run and keep its results.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     session = start(device_url, profile_name, out, resume=resume_dir is not None,
                     operation_timeout_s=operation_timeout, vectors=VectorStore(vectors_root),
                     observers=[Progress()],
