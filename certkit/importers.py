@@ -7,9 +7,9 @@ padding check, a tag that is not 16 bytes, a DER signature that is not strict DE
 skipped and counted under its reason, never rewritten into a different test. Every group
 keeps its source: the upstream file, the group, and the file's SHA-256.
 
-Wycheproof ECDSA and RSA files become `sm2-signature` records (publicKey, msg, sig, an
-empty uid), the record shape certkit's schema has for signatures: ECDSA P-256 keys as the
-65-byte uncompressed point and signatures as r || s, RSA keys as DER SubjectPublicKeyInfo.
+Wycheproof ECDSA and RSA files become `signature` records (publicKey, msg, sig): ECDSA
+P-256 keys as the 65-byte uncompressed point and signatures as r || s, RSA keys as DER
+SubjectPublicKeyInfo.
 
 `write_folder` makes a complete vectors folder (the installed files, the imported ones
 under `upstream/<source>/`, a fresh MANIFEST.json) for `certkit run --vectors`.
@@ -282,7 +282,7 @@ def _wycheproof_mac(path: Path, data: Mapping[str, Any]) -> _Builder:
 
 
 def _wycheproof_ecdsa(path: Path, data: Mapping[str, Any]) -> _Builder:
-    builder = _Builder("wycheproof", path, "ECDSA-P256", "sm2-signature")
+    builder = _Builder("wycheproof", path, "ECDSA-P256", "signature")
     raw = data["schema"].startswith("ecdsa_p1363")
     if not raw:
         builder.notes["ConvertedFromDer"] = "certkit: the strict-DER signature as r || s"
@@ -306,14 +306,14 @@ def _wycheproof_ecdsa(path: Path, data: Mapping[str, Any]) -> _Builder:
                 signature = values[0].to_bytes(32, "big") + values[1].to_bytes(32, "big")
                 flags.append("ConvertedFromDer")
             builder.add(test["tcId"], test.get("comment", ""), test["result"], flags,
-                        publicKey=public, uid=b"", msg=_hex(test["msg"]), sig=signature)
+                        publicKey=public, msg=_hex(test["msg"]), sig=signature)
     return builder
 
 
 def _wycheproof_rsa(path: Path, data: Mapping[str, Any]) -> _Builder:
     pss = data["schema"].startswith("rsassa_pss")
     builder = _Builder("wycheproof", path, "RSA-2048-PSS" if pss else "RSA-2048-PKCS1",
-                       "sm2-signature")
+                       "signature")
     for index, group in enumerate(data["testGroups"]):
         builder.group(_clause(index, group, ("keySize", "sha", "mgfSha", "sLen")),
                       WYCHEPROOF_URL + path.name)
@@ -327,7 +327,7 @@ def _wycheproof_rsa(path: Path, data: Mapping[str, Any]) -> _Builder:
         public = _hex(group["publicKeyDer"])
         for test in group["tests"]:
             builder.add(test["tcId"], test.get("comment", ""), test["result"], test["flags"],
-                        publicKey=public, uid=b"", msg=_hex(test["msg"]),
+                        publicKey=public, msg=_hex(test["msg"]),
                         sig=_hex(test["sig"]))
     return builder
 
@@ -510,7 +510,7 @@ def _cavp_gcm(path: Path, records: list) -> _Builder:
 
 
 def _cavp_ecdsa(path: Path, records: list) -> _Builder:
-    builder = _Builder("cavp", path, "ECDSA-P256", "sm2-signature")
+    builder = _Builder("cavp", path, "ECDSA-P256", "signature")
     for section, record in _grouped(builder, records):
         if "P-256" not in section or "SHA-256" not in section:
             builder.skip("curves or hashes other than P-256 with SHA-256")
@@ -520,14 +520,14 @@ def _cavp_ecdsa(path: Path, records: list) -> _Builder:
         r, s = _hex(record["R"]), _hex(record["S"])
         verdict = record["RESULT"].split()[0]
         builder.add(None, f"Result = {record['RESULT']}", "valid" if verdict == "P" else
-                    "invalid", [], publicKey=public, uid=b"", msg=_hex(record["MSG"]),
+                    "invalid", [], publicKey=public, msg=_hex(record["MSG"]),
                     sig=r.rjust(32, b"\0") + s.rjust(32, b"\0"))
     return builder
 
 
 def _cavp_rsa(path: Path, records: list, *, pss: bool) -> _Builder:
     builder = _Builder("cavp", path, "RSA-2048-PSS" if pss else "RSA-2048-PKCS1",
-                       "sm2-signature")
+                       "signature")
     for section, record in _grouped(builder, records):
         modulus_bits = section.get("MOD")
         if modulus_bits != "2048" or record.get("SHAALG") != "SHA256":
@@ -540,7 +540,7 @@ def _cavp_rsa(path: Path, records: list, *, pss: bool) -> _Builder:
         exponent = int(record.get("E") or section["E"], 16)
         verdict = record["RESULT"].split()[0]
         builder.add(None, f"Result = {record['RESULT']}", "valid" if verdict == "P" else
-                    "invalid", [], publicKey=rsa_spki(modulus, exponent), uid=b"",
+                    "invalid", [], publicKey=rsa_spki(modulus, exponent),
                     msg=_hex(record["MSG"]), sig=_hex(record["S"]))
     return builder
 
@@ -650,7 +650,7 @@ def _acvp_hmac(path: Path, data: Mapping[str, Any]) -> _Builder:
 
 
 def _acvp_ecdsa(path: Path, data: Mapping[str, Any]) -> _Builder:
-    builder = _Builder("acvp", path, "ECDSA-P256", "sm2-signature")
+    builder = _Builder("acvp", path, "ECDSA-P256", "signature")
     for group, test in _acvp_groups(builder, data, ("curve", "hashAlg")):
         if group.get("curve") != "P-256" or group.get("hashAlg") != "SHA2-256":
             builder.skip("curves or hashes other than P-256 with SHA2-256")
@@ -658,7 +658,7 @@ def _acvp_ecdsa(path: Path, data: Mapping[str, Any]) -> _Builder:
         public = b"\x04" + _hex(test["qx"]).rjust(32, b"\0") + _hex(test["qy"]).rjust(32, b"\0")
         builder.add(test.get("tcId"), f"tcId {test.get('tcId')}",
                     "valid" if test.get("testPassed") else "invalid", [], publicKey=public,
-                    uid=b"", msg=_hex(test["message"]),
+                    msg=_hex(test["message"]),
                     sig=_hex(test["r"]).rjust(32, b"\0") + _hex(test["s"]).rjust(32, b"\0"))
     return builder
 
@@ -667,7 +667,7 @@ def _acvp_rsa(path: Path, data: Mapping[str, Any]) -> _Builder:
     kinds = {str(group.get("sigType")) for group in data["testGroups"]}
     pss = kinds == {"pss"}
     builder = _Builder("acvp", path, "RSA-2048-PSS" if pss else "RSA-2048-PKCS1",
-                       "sm2-signature")
+                       "signature")
     wanted_type = "pss" if pss else "pkcs1v1.5"
     for group, test in _acvp_groups(builder, data, ("sigType", "modulo", "hashAlg", "saltLen")):
         if (group.get("sigType") != wanted_type or group.get("modulo") != 2048
@@ -680,7 +680,7 @@ def _acvp_rsa(path: Path, data: Mapping[str, Any]) -> _Builder:
         exponent = int(test.get("e") or group["e"], 16)
         builder.add(test.get("tcId"), f"tcId {test.get('tcId')}",
                     "valid" if test.get("testPassed") else "invalid", [],
-                    publicKey=rsa_spki(modulus, exponent), uid=b"",
+                    publicKey=rsa_spki(modulus, exponent),
                     msg=_hex(test["message"]), sig=_hex(test["signature"]))
     return builder
 

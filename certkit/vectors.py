@@ -140,6 +140,20 @@ class Sm2SignatureVector(TestVector):
 
 
 @dataclass(frozen=True)
+class SignatureVector(TestVector):
+    """ECDSA and RSA signatures: no signer ID enters the digest, unlike SM2."""
+
+    public_key: bytes  # ECDSA: 65 bytes 04 || X || Y; RSA: SubjectPublicKeyInfo DER
+    private_key: bytes  # empty where only the public key is known
+    msg: bytes
+    sig: bytes  # ECDSA: r || s, 64 bytes; RSA: the signature block
+    KIND: ClassVar[str] = "signature"
+    HEX_FIELDS: ClassVar[dict[str, str]] = {
+        "publicKey": "public_key", "privateKey": "private_key", "msg": "msg", "sig": "sig",
+    }
+
+
+@dataclass(frozen=True)
 class Sm2EncryptionVector(TestVector):
     public_key: bytes
     private_key: bytes
@@ -155,7 +169,7 @@ KINDS: dict[str, type[TestVector]] = {
     cls.KIND: cls
     for cls in (
         DigestVector, MacVector, CipherVector, AeadVector, MonteCarloVector, KeystreamVector,
-        Sm2SignatureVector, Sm2EncryptionVector,
+        Sm2SignatureVector, SignatureVector, Sm2EncryptionVector,
     )
 }
 

@@ -9,7 +9,7 @@ never apply. Files a user imports with `certkit vectors import` land under
 `upstream/<source>/` in a vectors folder; each becomes a `kat` case
 (`kat.wycheproof.aes-gcm`, ...) when `certkit run --vectors` names that folder.
 
-ECDSA and RSA files use the `sm2-signature` record (publicKey, privateKey, uid, msg, sig);
+ECDSA and RSA files use the `signature` record (publicKey, privateKey, msg, sig);
 there is no RSA verification capability name, so RSA verification cases require the
 signing name (a token that signs with a mechanism verifies with it too).
 """
@@ -33,9 +33,9 @@ from certkit.vectors import (
     DigestVector,
     MacVector,
     Result,
+    SignatureVector,
     VectorSet,
 )
-from certkit.vectors import Sm2SignatureVector as SignatureVector
 
 from .common import answer, only_valid
 
@@ -176,7 +176,7 @@ def _verify_run(vector_sets: list[VectorSet], algorithm: str) -> Callable[[Devic
             for vector in vectors:
                 assert isinstance(vector, SignatureVector)
                 got = answer(device.verify, algorithm, vector.public_key, vector.msg,
-                             vector.sig, user_id=vector.uid)
+                             vector.sig, user_id=b"")
                 if vector.result is Result.ACCEPTABLE:
                     checks.holds(vector, isinstance(got, bool), "True or False", got, "verify")
                 else:
@@ -314,7 +314,7 @@ def _upstream_case(vectors: VectorSet) -> Case | None:
                              "digest")
 
         return Case(case_id, title, "kat", frozenset({algorithm}), clauses, run_digest)
-    if vectors.kind == "sm2-signature" and algorithm in SIGNATURES:
+    if vectors.kind == "signature" and algorithm in SIGNATURES:
         return Case(case_id, title, "kat", frozenset({SIGNATURES[algorithm][0]}), clauses,
                     _verify_run([vectors], algorithm))
     return None
