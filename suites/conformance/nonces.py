@@ -52,20 +52,25 @@ def _sign_run(device: Device, checks: Checks) -> None:
         e = sm2.message_digest(USER_ID, handle.public_key, message)
         r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
         x1 = (r - e) % sm2.N
-        earlier = seen.get(x1)
-        if earlier is None or (earlier[1] == message and earlier[2] == signature):
-            checks.holds(probe, True, "a fresh nonce", "fresh", "nonce")
-            seen.setdefault(x1, (number, message, signature))
-            continue
-        e1 = sm2.message_digest(USER_ID, handle.public_key, earlier[1])
-        r1, s1 = int.from_bytes(earlier[2][:32], "big"), int.from_bytes(earlier[2][32:], "big")
-        d = recover_private_key(e1, r1, s1, e, r, s)
-        recovered = d is not None and d == int.from_bytes(PRIVATE_KEY, "big")
-        checks.holds(probe, False, "a nonce never used before",
-                     f"the nonce of signature {earlier[0]} again (x1 = {x1:064x}); "
-                     f"private key {'recovered' if recovered else 'exposed'} from the pair",
+        earlier = seen.setdefault(x1, (number, message, signature))
+        # The same signature of the same message again is deterministic signing, not reuse.
+        fresh = earlier[0] == number or earlier[1:] == (message, signature)
+        checks.holds(probe, fresh, "a nonce never used before",
+                     "" if fresh else _reuse_finding(earlier, e, r, s, x1, handle.public_key),
                      "nonce")
     answer(device.destroy_key, handle)
+
+
+def _reuse_finding(earlier: tuple[int, bytes, bytes], e: int, r: int, s: int, x1: int,
+                   public_key: bytes) -> str:
+    """Name the earlier signature that shared the nonce and what the pair gives away."""
+    number, message, signature = earlier
+    e1 = sm2.message_digest(USER_ID, public_key, message)
+    r1, s1 = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    d = recover_private_key(e1, r1, s1, e, r, s)
+    recovered = d is not None and d == int.from_bytes(PRIVATE_KEY, "big")
+    return (f"the nonce of signature {number} again (x1 = {x1:064x}); private key "
+            f"{'recovered' if recovered else 'exposed'} from the pair")
 
 
 def _encrypt_run(device: Device, checks: Checks) -> None:
