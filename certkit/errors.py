@@ -53,6 +53,12 @@ class OperationTimeout(DeviceError):
     """One device operation exceeded the run's per-operation timeout."""
 
 
+class NotApplicable(Exception):
+    """Raised by a case that finds, at run time, that the device offers nothing it can judge
+    (a token with no wrapping mechanism has no wrapping to check): not applicable, never
+    passed. The message names what is missing."""
+
+
 class ConfigError(Exception):
     """Usage or configuration error: bad URL, unknown option, missing profile (exit 3)."""
 

@@ -14,13 +14,13 @@ from typing import Any
 from certkit import profiles
 from certkit.capabilities import unknown_capabilities
 from certkit.cases import Case, SuiteContext
-from certkit.checks import Checks
+from certkit.checks import Checks, Probe
 from certkit.device import Device
-from certkit.errors import ConfigError, OperationTimeout, Refusal, Unreachable
+from certkit.errors import ConfigError, NotApplicable, OperationTimeout, Refusal, Unreachable
 from certkit.journal import Journal
 from certkit.plugins import Plugins, load_plugins
 from certkit.profiles import Profile
-from certkit.results import CaseResult, FailedCheck, Verdict
+from certkit.results import CaseResult, Verdict
 from certkit.run import Run, utc_now
 from certkit.url import DeviceURL
 from certkit.vectors import VectorStore
@@ -85,13 +85,12 @@ def run_case(case: Case, device: Device) -> CaseResult:
     started = time.perf_counter()
     try:
         case.run(device, checks)
+    except NotApplicable as exc:
+        return CaseResult(**base, verdict=Verdict.NOT_APPLICABLE, missing=(str(exc),))
     except Refusal as exc:
         # A refusal the case did not ask for (key import, generation, a step
         # before the checks): the device did not do what it declared it does.
-        checks.count += 1
-        checks.failed += 1
-        checks.failures.append(FailedCheck(vectors="", tc_id="-", comment="operation refused",
-                                           expected="success", got=f"{type(exc).__name__}: {exc}"))
+        checks.equal(Probe("-", "operation refused", vectors=""), "success", exc)
     except OperationTimeout as exc:
         error = str(exc)
     except (Unreachable, KeyboardInterrupt):
@@ -194,6 +193,8 @@ def start(device_url: str | None, profile_name: str, out_dir: Path, *,
         })
     session_record: dict[str, object] = {"started_at": utc_now(), "resumed": resume,
                                          "device_url": redacted}
+    if previous is not None and previous.warnings:
+        session_record["warnings"] = previous.warnings
     run.sessions.append(session_record)
     journal.append({"type": "session", **session_record})
     plugins.manager.register(journal, name="certkit-journal")

@@ -25,18 +25,19 @@ from certkit.suites.performance.scheme import (
 from .messages import DEFAULT_LANGUAGE, Messages, messages
 from .requirements import (
     NOT_RUN,
+    NOT_TESTED,
     Catalogue,
     Citation,
     TraceRow,
     load_catalogue,
     natural_key,
+    row_status,
     trace,
 )
 
 SUPPORTED_SCHEMA_VERSION = 1
 
 VERDICTS = ("pass", "fail", "error", "not-applicable")
-NOT_TESTED = "not tested"
 _EN = messages(DEFAULT_LANGUAGE)
 
 
@@ -878,24 +879,14 @@ def _verdict_reasons(
     return tuple(reasons)
 
 
-def _clause_status(cases: list[CaseView]) -> str:
-    verdicts = {case.verdict for case in cases}
-    if "fail" in verdicts:
-        return "fail"
-    if "error" in verdicts:
-        return "error"
-    if verdicts == {"not-applicable"}:
-        return NOT_TESTED
-    return "pass"
-
-
 def _clauses(cases: tuple[CaseView, ...]) -> tuple[ClauseView, ...]:
     evidence: dict[str, list[CaseView]] = {}
     for case in cases:
         for clause in dict.fromkeys(case.clauses):
             evidence.setdefault(clause, []).append(case)
     return tuple(
-        ClauseView(clause, _clause_status(evidence[clause]), tuple(evidence[clause]))
+        ClauseView(clause, row_status(case.verdict for case in evidence[clause]),
+                   tuple(evidence[clause]))
         for clause in sorted(evidence, key=natural_key)
     )
 

@@ -264,6 +264,7 @@ def test_a_failing_case_has_the_exchange_that_failed_in_its_trace(tmp_path: Path
     directions = {record["dir"] for record in excerpt["records"]}
     assert directions == {"host>module", "module>host"}
     answers = "".join(r["hex"] for r in excerpt["records"] if r["dir"] == "module>host")
+    assert result.failures
     assert all(failure.got in answers for failure in result.failures)
     requests = "".join(r["hex"] for r in excerpt["records"] if r["dir"] == "host>module")
     assert all(failure.inputs["ct"] in requests for failure in result.failures)

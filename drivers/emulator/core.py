@@ -119,8 +119,8 @@ class SoftwareModule(Device):
 
     def _sm4(self, algorithm: str, key: bytes, data: bytes, iv: bytes, aad: bytes,
              encrypt: bool) -> bytes:
-        if self._error:
-            raise ErrorState("module is in the error state")
+        if self._error or self.delay_s:  # the fast path of known-answer loops stays fast
+            self._operational()
         mode = SM4_MODES.get(algorithm)
         if mode is None:
             raise Unsupported(f"{'encrypt' if encrypt else 'decrypt'} {algorithm}")
@@ -282,15 +282,7 @@ class SoftwareModule(Device):
         r = int.from_bytes(signature[:32], "big") % sm2.N
         s = int.from_bytes(signature[32:], "big") % sm2.N
         e = sm2.message_digest(user_id, public_key, message)
-        t = (r + s) % sm2.N
-        if t == 0 or s == 0:
-            return False
-        point_s = sm2.scalar_mult(s, sm2.GX, sm2.GY)
-        point_t = sm2.scalar_mult(t, *sm2.decode_public_key(public_key))
-        total = _add(point_s, point_t)
-        if total is None:
-            return False
-        return (e + total[0]) % sm2.N == r
+        return sm2.verify_digest(public_key, e, r, s)
 
     def public_encrypt(self, algorithm: str, public_key: bytes, message: bytes) -> bytes:
         self._operational()
@@ -344,22 +336,6 @@ def _decrypt_without_c3_check(private: int, ciphertext: bytes) -> bytes:
     c2 = ciphertext[97:]
     stream = sm2.kdf(x2.to_bytes(32, "big") + y2.to_bytes(32, "big"), len(c2))
     return bytes(a ^ b for a, b in zip(c2, stream, strict=True))
-
-
-def _add(p: tuple[int, int] | None, q: tuple[int, int] | None) -> tuple[int, int] | None:
-    """Affine point addition on the recommended curve (None is infinity)."""
-    if p is None:
-        return q
-    if q is None:
-        return p
-    if p[0] == q[0] and (p[1] + q[1]) % sm2.P == 0:
-        return None
-    if p == q:
-        slope = (3 * p[0] * p[0] + sm2.A) * pow(2 * p[1], -1, sm2.P) % sm2.P
-    else:
-        slope = (q[1] - p[1]) * pow(q[0] - p[0], -1, sm2.P) % sm2.P
-    x = (slope * slope - p[0] - q[0]) % sm2.P
-    return x, (slope * (p[0] - x) - p[1]) % sm2.P
 
 
 def _decrypt_without_point_check(private: int, ciphertext: bytes) -> bytes:

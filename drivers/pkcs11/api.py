@@ -26,12 +26,7 @@ class Pkcs11Api:
         self.ck: Cryptoki = token.ck
         self.slot = token.slot
         self.label = token.token.label
-        self.token_flags = token.token.flags
         self.mechanism_infos: dict[int, MechanismInfo] = dict(token.mechanism_infos)
-
-    @property
-    def has_pin(self) -> bool:
-        return self._token.pin is not None
 
     @contextlib.contextmanager
     def session(self, rw: bool = True) -> Iterator[int]:

@@ -34,6 +34,7 @@ from .protocol import (
     HANDLE_SIZE,
     MAX_LEN,
     PROTOCOL_ALGORITHMS,
+    PROTOCOL_VERSION,
     SM2_PUBLIC_SIZE,
     SM2_SIGNATURE_SIZE,
     SM4_MODE_BY_ALGORITHM,
@@ -47,7 +48,6 @@ from .protocol import (
     uint,
 )
 
-PROTOCOL_VERSION = 1
 STATUS_REFUSALS: dict[Status, type[Refusal]] = {
     Status.UNKNOWN_COMMAND: Unsupported,
     Status.BAD_PARAMETER: BadParameter,

@@ -43,6 +43,7 @@ from .protocol import (
     NAK,
     NAK_PAYLOAD,
     PROTOCOL_ALGORITHMS,
+    PROTOCOL_VERSION,
     RESPONSE_BIT,
     TAG_SIZE,
     BadFrame,
@@ -59,7 +60,6 @@ from .protocol import (
     uint,
 )
 
-PROTOCOL_VERSION = 1
 SM2_CIPHERTEXT_OVERHEAD = 97  # C1 (65) and C3 (32) around C2
 REFUSAL_STATUS: tuple[tuple[type[Refusal], Status], ...] = (
     (Unsupported, Status.UNSUPPORTED),

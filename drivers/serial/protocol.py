@@ -381,3 +381,6 @@ def describe_command(cmd: int) -> str:
     except ValueError:
         name = f"CMD {base:#04x}"
     return f"{name} response" if response else name
+
+
+PROTOCOL_VERSION = 1  # the INFO object's "protocol" field, serial-protocol.md

@@ -29,7 +29,7 @@ DIFFERENT_MESSAGES = 8
 ENCRYPTIONS = 8
 
 
-def recover_private_key(e1: int, r1: int, s1: int, e2: int, r2: int, s2: int) -> int | None:
+def recover_private_key(r1: int, s1: int, r2: int, s2: int) -> int | None:
     """d from two signatures that share a nonce, or None when the pair determines nothing."""
     denominator = (s1 - s2 + r1 - r2) % sm2.N
     if denominator == 0:
@@ -56,18 +56,16 @@ def _sign_run(device: Device, checks: Checks) -> None:
         # The same signature of the same message again is deterministic signing, not reuse.
         fresh = earlier[0] == number or earlier[1:] == (message, signature)
         checks.holds(probe, fresh, "a nonce never used before",
-                     "" if fresh else _reuse_finding(earlier, e, r, s, x1, handle.public_key),
+                     "" if fresh else _reuse_finding(earlier, r, s, x1),
                      "nonce")
     answer(device.destroy_key, handle)
 
 
-def _reuse_finding(earlier: tuple[int, bytes, bytes], e: int, r: int, s: int, x1: int,
-                   public_key: bytes) -> str:
+def _reuse_finding(earlier: tuple[int, bytes, bytes], r: int, s: int, x1: int) -> str:
     """Name the earlier signature that shared the nonce and what the pair gives away."""
-    number, message, signature = earlier
-    e1 = sm2.message_digest(USER_ID, public_key, message)
+    number, _, signature = earlier
     r1, s1 = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
-    d = recover_private_key(e1, r1, s1, e, r, s)
+    d = recover_private_key(r1, s1, r, s)
     recovered = d is not None and d == int.from_bytes(PRIVATE_KEY, "big")
     return (f"the nonce of signature {number} again (x1 = {x1:064x}); private key "
             f"{'recovered' if recovered else 'exposed'} from the pair")

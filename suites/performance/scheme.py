@@ -11,6 +11,7 @@ See the suite's docstring (`certkit.suites.performance`) for the full list.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -19,12 +20,10 @@ from dataclasses import dataclass
 MB_S = "mb_s"  # 10^6 bytes per second
 OPS_S = "ops_s"  # operations per second
 LATENCY_US = "latency_us"  # microseconds per call
-RATES = (MB_S, OPS_S)
 UNIT_LABELS = {MB_S: "MB/s", OPS_S: "ops/s", LATENCY_US: "us"}
 
 RATE_STATISTICS = ("median", "p25", "p75")
 LATENCY_PERCENTILES = (50, 95, 99)
-LATENCY_STATISTICS = tuple(f"p{p}" for p in LATENCY_PERCENTILES)
 DECLARED = "declared"  # a rate's statistic slot for the figure the vendor declares
 # Operations in the order a reader expects them (then any other, alphabetically).
 OPERATION_ORDER = ("encrypt", "decrypt", "digest", "mac", "keystream", "generate", "sign",
@@ -110,16 +109,12 @@ class SeriesFigures:
             return 0.0
         return self.disturbed / self.repetitions
 
-    @property
-    def relative_spread(self) -> float:
-        """The interquartile range over the median: the run-to-run noise this run shows."""
-        return (self.p75 - self.p25) / self.median if self.median > 0 else float("inf")
 
 
 def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value) if value == value and abs(value) != float("inf") else None
+    return float(value) if math.isfinite(value) else None
 
 
 def series_figures(metrics: Mapping[str, object]) -> Iterator[SeriesFigures]:

@@ -137,3 +137,8 @@ def token_objects(api: Pkcs11Api, session: int, label: bytes) -> Iterator[bytes]
         yield label
     finally:
         destroy_all(api, session, label)
+
+
+def is_v3(version: str) -> bool:
+    """Whether a Cryptoki version string ("2.40", "3.0") is 3.0 or later, compared as numbers."""
+    return int(version.split(".")[0]) >= 3

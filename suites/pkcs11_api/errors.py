@@ -42,6 +42,7 @@ from .common import (
     expect_true,
     finish,
     generate_aes,
+    is_v3,
     read_attribute,
     unique_label,
 )
@@ -53,7 +54,7 @@ KEY = bytes(range(16))
 
 def _null_mechanism_allowed(version: str) -> tuple[int, ...]:
     """PKCS#11 3.0 lets C_*Init(NULL_PTR) cancel an active operation (3.0 base 5.12)."""
-    if version.split(".")[0] >= "3":
+    if is_v3(version):
         return (CKR.ARGUMENTS_BAD, CKR.OK, CKR.OPERATION_NOT_INITIALIZED)
     return (CKR.ARGUMENTS_BAD,)
 
@@ -220,7 +221,7 @@ def _mechanism_param_invalid(device: Device, checks: Checks) -> None:
          Mechanism(CKM.AES_GCM, gcm_params(bytes(12), b"", 129)),
          f"{MECHANISMS} (CK_GCM_PARAMS: ulTagBits 0..128)"),
     ]
-    if ck.version.split(".")[0] < "3":  # 3.0 lets ulIvLen reach 2^32 - 1
+    if not is_v3(ck.version):  # 3.0 lets ulIvLen reach 2^32 - 1
         probes.append(("gcm-iv-257", "AES-GCM with a 257-byte IV",
                        Mechanism(CKM.AES_GCM, gcm_params(bytes(257), b"")),
                        f"{MECHANISMS} (CK_GCM_PARAMS: ulIvLen 1..256 in 2.40)"))
@@ -303,7 +304,7 @@ def _aead_tag(device: Device, checks: Checks) -> None:
     ck = api.ck
     allowed = (CKR.ENCRYPTED_DATA_INVALID,)
     clause = f"{BASE} 5.9.2 (C_Decrypt), 5.1.6 (CKR_ENCRYPTED_DATA_INVALID)"
-    if ck.version.split(".")[0] >= "3":
+    if is_v3(ck.version):
         allowed += (CKR.AEAD_DECRYPT_FAILED,)
         clause += "; 3.0 adds CKR_AEAD_DECRYPT_FAILED"
     iv, aad = bytes(12), b"certkit"
