@@ -21,6 +21,8 @@ class Case:
     requires: frozenset[str]
     clauses: tuple[str, ...]  # requirement clauses it evidences, e.g. "GB/T 32907-2016 A.1"
     run: Callable[[Device, Checks], None]
+    # about how many device operations the case makes, for `certkit run --list` estimates
+    operations: int = 100
 
 
 @dataclass(frozen=True)
@@ -36,3 +38,5 @@ class Suite:
     name: str
     title: str
     collect: Callable[[SuiteContext], Iterable[Case]]
+    # the `[params.NAME]` keys the suite reads; None when `collect` validates them itself
+    params: frozenset[str] | None = frozenset()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -63,7 +63,8 @@ def shorten_hex(data: bytes) -> str:
 class Checks:
     """Counts a case's checks and keeps its first failures with their evidence."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_progress: Callable[[int, int, str], None] | None = None) -> None:
+        self._on_progress = on_progress
         self.count = 0
         self.failed = 0
         self.failures: list[FailedCheck] = []
@@ -95,6 +96,11 @@ class Checks:
         if not condition:
             self._fail(vector, expected, got, check)
         return condition
+
+    def progress(self, done: int, total: int, unit: str) -> None:
+        """Tell the console how far a long case has got (iterations, samples, bytes)."""
+        if self._on_progress is not None:
+            self._on_progress(done, total, unit)
 
     def metric(self, name: str, value: float) -> None:
         self.metrics[name] = value

@@ -10,16 +10,26 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
-from certkit import __version__, profiles
-from certkit.errors import ConfigError, DeviceError
+from certkit import __version__, estimate, profiles
+from certkit.errors import ConfigError, DeviceError, OutputError, describe_os_error
+from certkit.inert import one_line
 from certkit.plugins import load_plugins
-from certkit.progress import Progress
+from certkit.progress import Progress, format_duration
 from certkit.results import ExitCode, Verdict, exit_code_for
-from certkit.runner import DEFAULT_DEVICE, collect_cases, execute, finish, open_device, start
+from certkit.run import Run
+from certkit.runner import (
+    DEFAULT_DEVICE,
+    collect_cases,
+    execute,
+    finish,
+    open_device,
+    start,
+)
+from certkit.selection import Selection
 from certkit.suites.randomness.command import rng
 from certkit.vectors import VectorStore
 
@@ -30,7 +40,17 @@ def fail(code: ExitCode, message: str) -> NoReturn:
 
 
 class Group(click.Group):
-    """Turns configuration errors into one line and exit status 3, device trouble into 2."""
+    """Every usage or configuration error, click's own included, is one line and exit
+    status 3; device trouble and output that cannot be written are one line and exit 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Abort:
+            fail(ExitCode.ERROR, "interrupted")
+        except click.ClickException as exc:  # a typo'd option, a path that is not there
+            exc.show()
+            sys.exit(ExitCode.USAGE)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -39,6 +59,11 @@ class Group(click.Group):
             fail(ExitCode.USAGE, str(exc))
         except DeviceError as exc:
             fail(ExitCode.ERROR, f"device: {type(exc).__name__}: {exc}")
+        except OutputError as exc:
+            fail(ExitCode.ERROR, str(exc))
+        except OSError as exc:  # a file certkit writes outside a run's own outputs
+            where = f"{exc.filename}: " if exc.filename else ""
+            fail(ExitCode.ERROR, f"{where}{describe_os_error(exc)}")
         except KeyboardInterrupt:
             fail(ExitCode.ERROR, "interrupted")
 
@@ -74,8 +99,16 @@ def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
 @main.command()
 @click.option("--device", "device_url", metavar="URL",
               help=f"device under test (default {DEFAULT_DEVICE})")
-@click.option("--profile", "profile_name", default=profiles.DEFAULT_PROFILE, show_default=True,
-              help="profile name or path to a profile .toml")
+@click.option("--profile", "profile_name", metavar="NAME",
+              help=f"profile name or path to a profile .toml (default "
+                   f"{profiles.DEFAULT_PROFILE}; a resumed run keeps its own)")
+@click.option("-k", "keyword", metavar="EXPR",
+              help="only cases whose id matches: words with and/or/not, as pytest's -k")
+@click.option("--case", "case_ids", multiple=True, metavar="ID",
+              help="only this case (an id or a glob pattern; repeatable)")
+@click.option("--list", "dry_run", is_flag=True,
+              help="open the device and list what would run, what is not applicable and "
+                   "why, with an estimate of the time; run nothing")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path),
               help="output folder (default certkit-out/<time>-<scheme>)")
 @click.option("--resume", "resume_dir", type=click.Path(path_type=Path, file_okay=False),
@@ -88,13 +121,21 @@ def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
 @click.option("--operator", help="who ran the tests, for the report's cover")
 @click.option("--firmware-image", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="the firmware image under test: its SM3 digest goes on the report's cover")
-def run(device_url: str | None, profile_name: str, out_dir: Path | None,
+def run(device_url: str | None, profile_name: str | None, keyword: str | None,
+        case_ids: tuple[str, ...], dry_run: bool, out_dir: Path | None,
         resume_dir: Path | None, operation_timeout: float | None,
         vectors_root: Path | None, lab: str | None, operator: str | None,
         firmware_image: Path | None) -> None:
     """Certify a device: run the profile's cases, journal them, write results and reports."""
+    selection = Selection(keyword, case_ids)
     if resume_dir is not None and out_dir is not None and out_dir != resume_dir:
         raise ConfigError("--resume writes into the folder it resumes; drop --out")
+    if resume_dir is not None and selection.active:
+        raise ConfigError("--resume runs the selection of the run it resumes; drop -k/--case")
+    if dry_run:
+        plan(device_url or DEFAULT_DEVICE, profile_name or profiles.DEFAULT_PROFILE, selection,
+             VectorStore(vectors_root))
+        return
     out = resume_dir or out_dir or _default_out(device_url or DEFAULT_DEVICE)
     signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     # A shell without job control starts background jobs with SIGINT ignored, and Python
@@ -104,19 +145,60 @@ def run(device_url: str | None, profile_name: str, out_dir: Path | None,
                     operation_timeout_s=operation_timeout, vectors=VectorStore(vectors_root),
                     observers=[Progress()],
                     certification=_certification(lab, operator, firmware_image),
-                    command_line=["certkit", *sys.argv[1:]])
+                    command_line=["certkit", *sys.argv[1:]], selection=selection)
+    for warning in session.run.sessions[-1].get("warnings", []):
+        click.echo(f"certkit: warning: {warning}", err=True)
     execute(session)
     results_path = finish(session)
-    run_ = session.run
-    summary = run_.document()["summary"]
-    counts = ", ".join(f"{summary[str(v)]} {v}" for v in Verdict)
-    state = "" if run_.complete else f"; INCOMPLETE ({run_.stopped}): resume with " \
-                                     f"`certkit run --resume {out}`"
-    click.echo(f"certkit: {str(run_.verdict).upper()}: {summary['finished']} of "
-               f"{summary['planned']} cases ({counts}){state}; report: {out / 'report.html'}",
-               err=True)
+    click.echo(verdict_line(session.run, out), err=True)
     click.echo(str(results_path))
-    sys.exit(exit_code_for(run_.verdict))
+    sys.exit(exit_code_for(session.run.verdict))
+
+
+def verdict_line(run_: Run, out: Path) -> str:
+    """The run's last line on stderr: verdict, counts, and why it is not a plain pass."""
+    summary = run_.document()["summary"]
+    counts = ", ".join(f"{summary[str(v)]} {v}" for v in Verdict if v is not Verdict.INCOMPLETE)
+    notes = []
+    if not run_.complete:
+        notes.append(f"stopped ({run_.stopped}): resume with `certkit run --resume {out}`")
+    if run_.coverage_shortfall:
+        notes.append(f"not certified: {run_.coverage_shortfall}")
+    if run_.selection:
+        notes.append("filtered by " + " ".join(
+            ([f"-k {run_.selection['keyword']!r}"] if run_.selection["keyword"] else []) +
+            [f"--case {case}" for case in run_.selection["cases"]]) +
+            ": not a full run of the profile")
+    return (f"certkit: {str(run_.verdict).upper()}: {summary['finished']} of "
+            f"{summary['planned']} cases ({counts})"
+            + "".join(f"; {note}" for note in notes) + f"; report: {out / 'report.html'}")
+
+
+def plan(device_url: str, profile_name: str, selection: Selection,
+         vectors_store: VectorStore) -> None:
+    """`certkit run --list`: what would run on this device, and roughly how long it takes."""
+    profile = profiles.load(profile_name)
+    plugins = load_plugins(profile.allow_plugins)
+    cases = collect_cases(plugins, profile, vectors_store, selection)
+    device, _, redacted = open_device(plugins, device_url)
+    with device:
+        round_trip = estimate.round_trip_s(device)
+        capabilities = frozenset(device.capabilities)
+    click.echo(one_line(f"certkit: {redacted}: profile {profile.name}, {len(cases)} case(s); "
+                        f"one operation takes about {round_trip * 1e3:.2f} ms"), err=True)
+    applicable, seconds = 0, 0.0
+    for case in cases:
+        missing = sorted(case.requires - capabilities)
+        if missing:
+            click.echo(f"{case.id}\tnot-applicable\tlacks {', '.join(missing)}")
+            continue
+        applicable += 1
+        expected = case.operations * round_trip
+        seconds += expected
+        click.echo(f"{case.id}\twill run\tabout {format_duration(expected)}")
+    click.echo(f"certkit: {applicable} of {len(cases)} case(s) applicable; about "
+               f"{format_duration(seconds)} of device time (computation on the host not "
+               "included)", err=True)
 
 
 @main.command("list")

@@ -129,6 +129,11 @@ class Device:
         """The wire evidence since the last mark, for a failing case's result; None if untraced."""
         return None
 
+    def diagnostics(self) -> dict[str, Any]:
+        """What the transport did over the run (a serial link's error counts), for
+        results.json; empty for a driver with nothing to tell."""
+        return {}
+
 
 OPERATIONS: tuple[str, ...] = (
     "digest", "mac", "encrypt", "decrypt", "keystream", "generate_key", "import_key",
@@ -150,4 +155,7 @@ class DriverSpec:
     open: Callable[[DeviceURL], Device]
     options: Mapping[str, str] = field(default_factory=dict)
     secret_options: frozenset[str] = frozenset()
+    # options that tune the transport, not the device (timeouts, retries, tracing): a
+    # resumed run may change them; any other option must be the run's own
+    tuning_options: frozenset[str] = frozenset()
 

@@ -49,8 +49,13 @@ class Unreachable(DeviceError):
     """The transport is lost after its retries: the run cannot go on with this device."""
 
 
-class OperationTimeout(DeviceError):
-    """One device operation exceeded the run's per-operation timeout."""
+class OperationTimeout(BaseException):
+    """One device operation exceeded the run's per-operation timeout: certkit's watchdog
+    abandoned it (a hang), the device did not say so.
+
+    A BaseException, like KeyboardInterrupt, because it arrives asynchronously in the
+    middle of a driver's or a vendor library's code, whose `except Exception` must not
+    turn certkit's own timeout into the device's wrong answer."""
 
 
 class NotApplicable(Exception):
@@ -61,6 +66,16 @@ class NotApplicable(Exception):
 
 class ConfigError(Exception):
     """Usage or configuration error: bad URL, unknown option, missing profile (exit 3)."""
+
+
+class OutputError(Exception):
+    """A file of the run's output could not be written (disk full, permissions): exit 2,
+    with the file and the errno named; the journal written so far stays intact."""
+
+
+def describe_os_error(exc: OSError) -> str:
+    """`[Errno 28] No space left on device`: the errno and its text, without a traceback."""
+    return f"[Errno {exc.errno}] {exc.strerror}" if exc.errno else str(exc)
 
 
 class VectorError(ConfigError):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from certkit.cases import Suite
+    from certkit.cases import Case, Suite
     from certkit.device import DriverSpec
     from certkit.reporting import ReportFormat
     from certkit.results import CaseResult
@@ -48,6 +48,12 @@ def certkit_report_formats() -> list[ReportFormat]:
 @hookspec
 def certkit_run_started(run: Run) -> None:
     """Called once the device is open and the cases are selected, before the first case."""
+
+
+@hookspec
+def certkit_case_progress(run: Run, case: Case, done: int, total: int, unit: str) -> None:
+    """Called when a case starts (done = total = 0) and, throttled, as a long case goes on
+    (`done` of `total` iterations, samples or bytes: `unit`), so a console can show it."""
 
 
 @hookspec

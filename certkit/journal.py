@@ -6,13 +6,14 @@ A crash, Ctrl-C or a lost device leaves a journal from which
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from certkit.errors import ConfigError
+from certkit.errors import ConfigError, OutputError, describe_os_error
 from certkit.hookspecs import hookimpl
 from certkit.results import CaseResult
 
@@ -32,12 +33,18 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._file = path.open("a", encoding="utf-8")
+        try:
+            self._file = path.open("a", encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {describe_os_error(exc)}") from None
 
     @classmethod
     def create(cls, out_dir: Path, header: dict[str, Any]) -> Journal:
-        out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / JOURNAL_FILE
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create {out_dir}: {describe_os_error(exc)}") from None
         if path.exists():
             raise ConfigError(f"{out_dir}: already holds a journal; use --resume {out_dir} "
                               "to continue that run, or choose another --out")
@@ -47,12 +54,19 @@ class Journal:
         return journal
 
     def append(self, record: dict[str, Any]) -> None:
-        self._file.write(json.dumps(record, sort_keys=True) + "\n")
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        """Write one record durably; OutputError (file and errno) when the disk refuses.
+
+        A record that does not fit leaves at most a torn last line, which `read` drops."""
+        try:
+            self._file.write(json.dumps(record, sort_keys=True) + "\n")
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.path}: {describe_os_error(exc)}") from None
 
     def close(self) -> None:
-        self._file.close()
+        with contextlib.suppress(OSError):  # a failed flush was already reported by append
+            self._file.close()
 
     @hookimpl
     def certkit_case_finished(self, result: CaseResult) -> None:

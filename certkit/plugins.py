@@ -13,24 +13,9 @@ from certkit.cases import Suite
 from certkit.device import DriverSpec
 from certkit.errors import ConfigError
 from certkit.reporting import ReportFormat
+from certkit.run import LoadedPlugin
 
 ENTRY_POINT_GROUP = "certkit"
-
-
-@dataclass(frozen=True)
-class LoadedPlugin:
-    """A plugin recorded in every run: a stray package must not change a verdict unseen."""
-
-    name: str
-    module: str
-    distribution: str
-    version: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {
-            "name": self.name, "module": self.module,
-            "distribution": self.distribution, "version": self.version,
-        }
 
 
 @dataclass

@@ -9,7 +9,8 @@ whole session. A case that passes passes; one that fails fails with its
 failing vectors as the message; one that errors is a pytest error; one the
 device has no capability for is skipped with "not applicable: missing X",
 which is not a pass. `-k` and `--deselect` work on the items as on any;
-cases not run leave the certkit run incomplete, as `certkit run` would.
+cases not run leave the certkit run incomplete, as `certkit run` would, and
+pytest then exits with certkit's status for that verdict (2), not 0.
 With `--certkit-out DIR` the run's results.json, journal and reports are
 written there as by `certkit run --out DIR`. One device serves the whole
 session, in order: not for pytest-xdist's parallel workers.
@@ -230,6 +231,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash.get(_STATE, None)
     if state is not None and state.results_path is None:
         state.finish()
+    if state is not None and session.exitstatus == pytest.ExitCode.OK:
+        from certkit.results import exit_code_for
+
+        # pytest saw every item it ran pass; certkit's verdict also weighs what did not
+        # run (a -k that deselected cases) and the profile's coverage, and a gate must not
+        # go green where `certkit run` would not.
+        session.exitstatus = int(exit_code_for(state.session.run.verdict))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

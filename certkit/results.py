@@ -13,6 +13,9 @@ class Verdict(enum.StrEnum):
     FAIL = "fail"
     ERROR = "error"
     NOT_APPLICABLE = "not-applicable"
+    # A run's verdict only, never a case's: the run stopped early, or evidenced less than
+    # its profile certifies (nothing applicable, none of the profile's algorithms).
+    INCOMPLETE = "incomplete"
 
 
 class ExitCode(enum.IntEnum):
@@ -20,7 +23,7 @@ class ExitCode(enum.IntEnum):
 
     PASS = 0
     FAIL = 1
-    ERROR = 2  # a case errored, nothing was applicable, or the run is incomplete
+    ERROR = 2  # a case errored, or the run is incomplete (stopped early, coverage not met)
     USAGE = 3  # usage or configuration error; no verdict was reached
 
 
@@ -105,18 +108,21 @@ class CaseResult:
         )
 
 
-def overall_verdict(verdicts: Iterable[Verdict], *, complete: bool) -> Verdict:
-    """Combine case verdicts: fail beats error beats pass.
+def overall_verdict(verdicts: Iterable[Verdict], *, complete: bool,
+                    covered: bool = True) -> Verdict:
+    """Combine case verdicts: fail beats error beats incomplete beats pass.
 
-    Two refinements of DESIGN.md's rule, both towards caution: an incomplete
-    run cannot pass, and a run in which nothing was applicable is an error,
-    since "not applicable" is never "passed".
+    A refinement of DESIGN.md's rule towards caution: a run that stopped early,
+    passed nothing, or evidenced less than its profile certifies (`covered`) is
+    `incomplete`, since "not applicable" is never "passed".
     """
     seen = set(verdicts)
     if Verdict.FAIL in seen:
         return Verdict.FAIL
-    if Verdict.ERROR in seen or not complete or Verdict.PASS not in seen:
+    if Verdict.ERROR in seen:
         return Verdict.ERROR
+    if not complete or not covered or Verdict.PASS not in seen:
+        return Verdict.INCOMPLETE
     return Verdict.PASS
 
 

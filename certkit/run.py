@@ -12,11 +12,26 @@ from typing import Any
 from certkit import __version__
 from certkit.cases import Case
 from certkit.device import DeviceInfo
-from certkit.plugins import LoadedPlugin
 from certkit.profiles import Profile
 from certkit.results import CaseResult, Verdict, overall_verdict
 
 RESULTS_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class LoadedPlugin:
+    """A plugin recorded in every run: a stray package must not change a verdict unseen."""
+
+    name: str
+    module: str
+    distribution: str
+    version: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "name": self.name, "module": self.module,
+            "distribution": self.distribution, "version": self.version,
+        }
 
 
 def utc_now() -> str:
@@ -55,6 +70,9 @@ class Run:
     # What the device cannot tell the report's cover (lab, operator, firmware image digest)
     # and the command line, secrets removed; given to `certkit run`, empty otherwise.
     certification: dict[str, Any] = field(default_factory=dict)
+    # The command line's case filters (-k, --case): a filtered run is never a full one.
+    selection: dict[str, Any] | None = None
+    diagnostics: dict[str, Any] = field(default_factory=dict)  # the driver's, at the end
 
     @property
     def pending(self) -> list[Case]:
@@ -65,9 +83,24 @@ class Run:
         return not self.pending
 
     @property
+    def coverage_shortfall(self) -> str | None:
+        """Why the run evidences less than its profile certifies; None when it does not."""
+        coverage = self.profile.coverage
+        if coverage.capabilities and not self.capabilities & set(coverage.capabilities):
+            return (f"the device offers none of the capabilities profile "
+                    f"{self.profile.name!r} certifies ({', '.join(coverage.capabilities)})")
+        applicable = sum(1 for result in self.results.values()
+                         if result.verdict is not Verdict.NOT_APPLICABLE)
+        if self.complete and applicable < coverage.min_applicable:
+            return (f"{applicable} applicable case(s); profile {self.profile.name!r} "
+                    f"certifies only with at least {coverage.min_applicable}")
+        return None
+
+    @property
     def verdict(self) -> Verdict:
         return overall_verdict(
-            (result.verdict for result in self.results.values()), complete=self.complete
+            (result.verdict for result in self.results.values()), complete=self.complete,
+            covered=self.coverage_shortfall is None,
         )
 
     def ordered_results(self) -> list[CaseResult]:
@@ -85,6 +118,8 @@ class Run:
             "verdict": str(self.verdict),
             "complete": self.complete,
             "stopped": self.stopped,
+            "coverage_shortfall": self.coverage_shortfall,
+            "selection": self.selection,
             "started_at": self.started_at,
             "ended_at": utc_now(),
             "sessions": self.sessions,
@@ -103,9 +138,13 @@ class Run:
                 "description": self.profile.description,
                 "suites": list(self.profile.suites),
                 "operation_timeout_s": self.operation_timeout_s,
+                "timeout_per_mib_s": self.profile.timeout_per_mib_s,
+                "coverage": {"capabilities": list(self.profile.coverage.capabilities),
+                             "min_applicable": self.profile.coverage.min_applicable},
                 "params": self.profile.params,
             },
             "vectors": {"manifest_sha256": self.vectors_manifest_sha256},
+            "diagnostics": self.diagnostics,
             "certification": self.certification,
             "plugins": [plugin.to_dict() for plugin in self.plugins],
             "summary": {"planned": len(self.cases), "finished": len(ordered), **counts},

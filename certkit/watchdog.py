@@ -26,12 +26,15 @@ _SIGNAL = signal.SIGUSR1
 class GuardedDevice(Device):
     """Wraps a device so that every operation runs under the watchdog's eye."""
 
-    def __init__(self, inner: Device, timeout_s: float) -> None:
+    def __init__(self, inner: Device, timeout_s: float, per_mib_s: float = 0.0) -> None:
         self.inner = inner
         self.info = inner.info
         self.capabilities = inner.capabilities
         self.timeout_s = timeout_s
+        self.per_mib_s = per_mib_s  # the profile's allowance for large payloads
+        self.limit_s = timeout_s  # the running operation's own limit
         self.current: str | None = None
+        self.arguments: tuple[Any, ...] = ()
         self.started = 0.0
         self.overrun: str | None = None
         # Instance attributes bound once: a known-answer loop calls these
@@ -43,6 +46,9 @@ class GuardedDevice(Device):
         monotonic = time.monotonic
 
         def operation(*args: Any, **kwargs: Any) -> Any:
+            if self.per_mib_s:
+                self.limit_s = self.timeout_s + self.per_mib_s * payload_bytes(args) / 2**20
+            self.arguments = args
             self.started = monotonic()
             self.current = name
             try:
@@ -61,6 +67,9 @@ class GuardedDevice(Device):
 
     def trace_excerpt(self) -> dict[str, Any] | None:
         return self.inner.trace_excerpt()
+
+    def diagnostics(self) -> dict[str, Any]:
+        return self.inner.diagnostics()
 
 
 class Watchdog:
@@ -94,7 +103,7 @@ class Watchdog:
             name, started = device.current, device.started
             if name is None or started == fired_for:
                 continue
-            if time.monotonic() - started > device.timeout_s:
+            if time.monotonic() - started > device.limit_s:
                 fired_for = started
                 device.overrun = name
                 signal.pthread_kill(self._main, _SIGNAL)
@@ -104,4 +113,23 @@ class Watchdog:
         name, device.overrun = device.overrun, None
         # The operation may have finished between the watchdog's look and now.
         if name is not None and device.current == name:
-            raise OperationTimeout(f"{name} exceeded the {device.timeout_s:g} s operation timeout")
+            raise OperationTimeout(f"hang: {describe(name, device.arguments)} exceeded "
+                                   f"{device.limit_s:g} s (certkit's operation timeout; "
+                                   "the device gave no answer)")
+
+
+def payload_bytes(arguments: tuple[Any, ...]) -> int:
+    return sum(len(value) for value in arguments if isinstance(value, bytes | bytearray))
+
+
+def describe(operation: str, arguments: tuple[Any, ...]) -> str:
+    """`digest SM3 of 4 MiB`: the operation, its algorithm and the size of its data."""
+    algorithm = next((value for value in arguments if isinstance(value, str)), "")
+    size = payload_bytes(arguments)
+    if size >= 2**20:
+        amount = f"{size / 2**20:g} MiB"
+    elif size >= 1024:
+        amount = f"{size / 1024:g} KiB"
+    else:
+        amount = f"{size} bytes"
+    return f"{operation} {algorithm} of {amount}".replace("  ", " ")

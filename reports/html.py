@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .messages import DEFAULT_LANGUAGE, Messages
 from .view import (
@@ -67,7 +68,14 @@ def css_string(text: str) -> Markup:
     return Markup(f'"{body}"')
 
 
+def case_id(text: str) -> Markup:
+    """A case id that may wrap only after its dots and hyphens, never inside a word."""
+    escaped = str(escape(text))
+    return Markup(re.sub(r"([.\-])", r"\1<wbr>", escaped))
+
+
 _environment.filters["label"] = _label
+_environment.filters["case_id"] = case_id
 _environment.filters["lower_label"] = _lower_label
 _environment.filters["css_string"] = css_string
 

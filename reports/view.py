@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from certkit.inert import printable
 from certkit.suites.performance.scheme import (
     UNIT_LABELS,
     is_performance_metric,
@@ -39,19 +40,6 @@ SUPPORTED_SCHEMA_VERSION = 1
 
 VERDICTS = ("pass", "fail", "error", "not-applicable")
 _EN = messages(DEFAULT_LANGUAGE)
-
-
-# Kept as-is: tab, line breaks, and everything XML 1.0 allows except C1 controls,
-# DEL and the bidirectional controls that can reorder what a reader sees.
-_UNPRINTABLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
-    "\ud800-\udfff\ufffe\uffff]"
-)
-
-
-def printable(text: str) -> str:
-    """Replace characters that could corrupt a report or disguise text with visible escapes."""
-    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _clean(value: Any) -> Any:
@@ -88,6 +76,25 @@ class FailureView:
     inputs: tuple[Field, ...]
     expected: str
     got: str
+    operation: str = ""  # which operation of the vector failed (encrypt, decrypt, ...)
+
+    @property
+    def differs_at(self) -> int | None:
+        """The character where expected and got, both hex, first differ (a byte boundary)."""
+        if not (_HEX.fullmatch(self.expected) and _HEX.fullmatch(self.got)):
+            return None
+        for index in range(0, min(len(self.expected), len(self.got)), 2):
+            if self.expected[index:index + 2] != self.got[index:index + 2]:
+                return index
+        return None if len(self.expected) == len(self.got) else min(len(self.expected),
+                                                                    len(self.got))
+
+    @property
+    def differing_byte(self) -> int | None:
+        return None if self.differs_at is None else self.differs_at // 2
+
+
+_HEX = re.compile(r"(?:[0-9a-f]{2})+")
 
 
 # GM/T 0005-2021 6.3: a series' Q-values are uniform enough when P_T is at least this.
@@ -536,10 +543,12 @@ class ReportView:
 
     @property
     def standards_applied(self) -> tuple[TraceRow, ...]:
-        """The whole-standard rows of the standards some case cites, in catalogue order."""
+        """The whole-standard rows of the standards some case that ran evidences, in catalogue
+        order: a standard cited only by not-applicable cases was not applied."""
         return tuple(row for row in self.matrix
                      if not row.requirement.clause and
-                     any(e.cited_as.startswith(row.requirement.id) for e in row.evidence))
+                     any(e.cited_as.startswith(row.requirement.id) and
+                         e.verdict in ("pass", "fail", "error") for e in row.evidence))
 
     @property
     def failing_cases(self) -> tuple[CaseView, ...]:
@@ -695,6 +704,7 @@ def _case(item: Mapping[str, Any], m: Messages = _EN) -> CaseView:
                 inputs=tuple(Field(k, str(v)) for k, v in f.get("inputs", {}).items()),
                 expected=f["expected"],
                 got=f["got"],
+                operation=f.get("check", ""),
             )
             for f in item["failures"]
         ),
@@ -859,6 +869,8 @@ def _run_problems(doc: Mapping[str, Any], counts: tuple[tuple[str, int], ...],
                           reason=doc["stopped"] or m("verdict_section.reason_not_recorded")))
     if not (by_verdict["pass"] or by_verdict["fail"] or by_verdict["error"]):
         problems.append(m("verdict_section.problem_nothing_applicable"))
+    if doc.get("coverage_shortfall"):
+        problems.append(m("verdict_section.problem_coverage", reason=doc["coverage_shortfall"]))
     return tuple(problems)
 
 
@@ -876,6 +888,11 @@ def _verdict_reasons(
     reasons.extend(run_problems)
     if not reasons and doc["verdict"] == "pass":
         reasons.append(m("verdict_section.reason_passed", count=by_verdict["pass"]))
+    if doc.get("selection"):  # said, not a problem: the filter was asked for
+        selection = doc["selection"]
+        reasons.append(m("verdict_section.problem_filtered", filters=" ".join(
+            ([f"-k {selection['keyword']}"] if selection.get("keyword") else []) +
+            [f"--case {case}" for case in selection.get("cases", [])])))
     return tuple(reasons)
 
 

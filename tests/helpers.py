@@ -14,7 +14,8 @@ from certkit.vectors import VectorStore
 
 CERTKIT = [sys.executable, "-m", "certkit"]
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+# Reference data the tests read, copied into the project with its source (tests/data/README.md).
+TEST_DATA = REPO / "tests" / "data"
 
 
 def certify(device_url: str, out_dir: Path, profile: str = "smoke",

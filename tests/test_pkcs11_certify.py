@@ -1,6 +1,6 @@
 """`certkit run --device pkcs11:...` certifies SoftHSMv2: what it implements passes, each
 deviation is reported with the call and the code, the PIN shows up nowhere, and the
-Wycheproof files in ../shared/upstream-vectors run through the importer against the token."""
+Wycheproof files in tests/data/wycheproof run through the importer against the token."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from certkit import profiles
-from helpers import CERTKIT, SHARED, run_cli
+from helpers import CERTKIT, TEST_DATA, run_cli
 from softhsm import SoftHsmToken, token
 
 __all__ = ["token"]  # the session fixture, imported for pytest
 
-WYCHEPROOF = SHARED / "upstream-vectors" / "wycheproof"
+WYCHEPROOF = TEST_DATA / "wycheproof"
 # SoftHSM 2.6.1's failing cases under the pkcs11 profile, with evidence each must show.
 EXPECTED_FAILURES = {
     "kat-international.aes-gcm.tag-check": "InternalError: C_Decrypt(CKM_AES_GCM) returned "

@@ -2,7 +2,7 @@
 
 The committed files are re-checked here against OpenSSL through `cryptography`, hashlib and
 hmac; their generator must reproduce them. The importers run on the Wycheproof files in
-../shared/upstream-vectors and on CAVP and ACVP files written here in those formats (their
+tests/data/wycheproof and on CAVP and ACVP files written here in those formats (their
 expected values computed with OpenSSL, since the point is the parsing).
 """
 
@@ -35,9 +35,9 @@ from certkit.vectors import (
     SignatureVector,
     VectorStore,
 )
-from helpers import REPO, SHARED, run_cli
+from helpers import REPO, TEST_DATA, run_cli
 
-WYCHEPROOF = SHARED / "upstream-vectors" / "wycheproof"
+WYCHEPROOF = TEST_DATA / "wycheproof"
 FILES = ["aes/ecb.json", "aes/cbc.json", "aes/ctr.json", "aes/ctr_counter_wrap.json",
          "aes/gcm.json", "sha2/sha1.json", "sha2/sha224.json", "sha2/sha256.json",
          "sha2/sha384.json", "sha2/sha512.json", "hmac_sha256/rfc4231.json",

@@ -1,4 +1,4 @@
-"""The statistics reproduce the worked examples and 10^6-bit known answers of standards.md 1.6.
+"""The statistics reproduce the worked examples and 10^6-bit known answers of docs/standards.md 1.6.
 
 The e-constant sequence (NIST STS data.e, the first 10^6 bits of e written
 in binary) is computed here exactly with integer arithmetic.
@@ -62,7 +62,7 @@ def test_s128_is_the_worked_example_bit_string() -> None:
 
 
 EXAMPLES = [
-    # (name, function, input, P, Q): standards.md 1.6, the worked examples
+    # (name, function, input, P, Q): docs/standards.md 1.6, the worked examples
     ("monobit", monobit, "S128", 0.215925, 0.892038),
     ("block_frequency_m10", lambda b: block_frequency(b, 10), "S100", 0.706438, None),
     ("poker_m4", lambda b: poker(b, 4), "S128", 0.213734, None),
@@ -91,7 +91,7 @@ def test_worked_example(name: str, test, data: str, p: float, q: float | None) -
 
 
 FULL_PRECISION = [
-    # (name, function, P, Q): opengm_rts get_test_vec_e, reproduced in standards.md 1.6
+    # (name, function, P, Q): opengm_rts get_test_vec_e, reproduced in docs/standards.md 1.6
     ("monobit", monobit, 0.9537486285283232, 0.4768743142641616),
     ("block_frequency_m10000", lambda b: block_frequency(b, 10000), 0.6762267238527553, None),
     ("poker_m8", lambda b: poker(b, 8), 0.023946720623714876, None),
@@ -112,7 +112,7 @@ FULL_PRECISION = [
     ("linear_complexity_m1000", lambda b: linear_complexity(b, 1000), 0.8447206463007337, None),
     ("universal_l7", universal, 0.28256794782574396, 0.14128397391287198),
     ("dft", dft, 0.8510101449582823, 0.42550507247914116),
-    # [re-computed] in standards.md only (one source): six places
+    # [re-computed] in docs/standards.md only (one source): six places
     ("poker_m4", lambda b: poker(b, 4), 0.656094, None),
     ("serial_m3_p1", lambda b: overlapping_subsequence(b, 3)[0], 0.695134, None),
     ("serial_m3_p2", lambda b: overlapping_subsequence(b, 3)[1], 0.390330, None),

@@ -1,4 +1,4 @@
-"""certkit agrees with the NIST STS 2.1.2 C reference to 1e-6 on ../shared/rng-reference.
+"""certkit agrees with the NIST STS 2.1.2 C reference to 1e-6 on tests/data/rng-reference.
 
 The reference's P-values were printed to 17 digits for 10 sequences of 10^6
 bits. Where GM/T 0005-2021 and SP 800-22 share statistic and parameters
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,8 +28,9 @@ from certkit.randomness.rank import exact_probabilities, matrix_rank
 from certkit.randomness.runs import NIST_LONGEST_RUN_10000, longest_run, runs_total
 from certkit.randomness.spectral import dft
 from certkit.randomness.universal import universal
+from helpers import TEST_DATA
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "rng-reference"
+REFERENCE = TEST_DATA / "rng-reference"
 SAMPLE_BYTES = 125_000
 
 SERIES: dict[str, Callable[[np.ndarray], Outcome]] = {

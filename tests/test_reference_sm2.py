@@ -1,7 +1,7 @@
 """certkit's reference SM2 against the standards' examples and two independent implementations.
 
 Examples: GM/T 0003.5-2012 / GB/T 32918.5 annexes on the recommended curve, and the examples on
-the test curve of GM/T 0003 parts 2-4 (/work/shared/standards.md 6.4-6.8). Cross-checks:
+the test curve of GM/T 0003 parts 2-4 (GB/T 32918.2-.4 annexes A-C). Cross-checks:
 tongsuopy (default ID) and the OpenSSL 3 command line (any ID, encryption), via tests/interop.py;
 they fail, not skip, when either is missing.
 """
@@ -128,14 +128,14 @@ ENCRYPTION_EXAMPLES = [
     ),
 ]
 
-# GM/T 0009 DER of the Annex C ciphertext, as OpenSSL's test gives it (standards.md 6.6).
+# GM/T 0009 DER of the Annex C ciphertext, as OpenSSL's test gives it (docs/standards.md 6.6).
 ANNEX_C_DER = bytes.fromhex(
     "307C022004EBFC718E8D1798620432268E77FEB6415E2EDE0E073C0F4F640ECD2E149A73022100E858F9D81E"
     "5430A57B36DAAB8F950A3C64E6EE6A63094D99283AFF767E124DF0042059983C18F809E262923C53AEC295D3"
     "0383B54E39D609D160AFCB1908D0BD8766041321886CA989CA9C7D58087307CA93092D651EFA"
 )
 
-# Key exchange example (standards.md 6.7): its keys, Z values and shared secret also pin down
+# Key exchange example (docs/standards.md 6.7): its keys, Z values and shared secret also pin down
 # public_key_from_private, z_a and kdf (and that kdf counts bytes).
 EXCHANGE_D_A = 0x81EB26E941BB5AF16DF116495F90695272AE2CD63D6C4AE1678418BE48230029
 EXCHANGE_P_A = _point(

@@ -2,7 +2,7 @@
 
 Source: ETSI/SAGE "Specification of the 3GPP Confidentiality and Integrity Algorithms 128-EEA3
 & 128-EIA3, Document 3: Implementor's Test Data", version 1.1 (test sets are numbered as there;
-/work/shared/standards.md 6.10 lists some of them under GmSSL's numbering).
+docs/standards.md 6.10 lists some of them under GmSSL's numbering).
 """
 
 from dataclasses import dataclass

@@ -41,4 +41,5 @@ def open_emulator(url: DeviceURL) -> Device:
 @hookimpl
 def certkit_drivers() -> list[DriverSpec]:
     return [DriverSpec(scheme="emulator", title="certkit's in-process software module",
-                       open=open_emulator, options=OPTIONS)]
+                       open=open_emulator, options=OPTIONS,
+                       tuning_options=frozenset({"delay-ms"}))]

@@ -82,4 +82,4 @@ def pkcs11_api(device: Device) -> Pkcs11Api:
         seen = getattr(seen, "inner", None)
     if seen is None:
         raise Unsupported("the device is not a PKCS#11 token")
-    return seen.pkcs11_api()
+    return Pkcs11Api(seen)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -63,9 +63,6 @@ from .cryptoki import (
 )
 from .mechanisms import P256_PARAMS, MechanismMap, Offer, capabilities
 from .pin import Pin
-
-if TYPE_CHECKING:
-    from .api import Pkcs11Api
 
 T = TypeVar("T")
 KEY_CACHE = 256
@@ -191,12 +188,6 @@ class Pkcs11Token(Device):
             # a session the token already dropped leaves nothing to release
             with contextlib.suppress(CryptokiError):
                 self.ck.close_session(session)
-
-    def pkcs11_api(self) -> Pkcs11Api:
-        """Raw Cryptoki access for the `pkcs11_api` suite only (see `api.Pkcs11Api`)."""
-        from .api import Pkcs11Api  # api builds on this module
-
-        return Pkcs11Api(self)
 
     @property
     def pin(self) -> Pin | None:

@@ -26,4 +26,5 @@ OPTIONS = {
 @hookimpl
 def certkit_drivers() -> list[DriverSpec]:
     return [DriverSpec(scheme="serial", title="a module speaking certkit's serial protocol",
-                       open=open_serial, options=OPTIONS)]
+                       open=open_serial, options=OPTIONS,
+                       tuning_options=frozenset({"timeout", "slow-timeout", "retries", "trace"}))]

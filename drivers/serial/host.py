@@ -11,6 +11,7 @@ INFO says `test_hooks`, and KEY-DESTROY when the module holds keys at all
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -139,6 +140,9 @@ class SerialDevice(Device):
     @property
     def stats(self) -> LinkStats:
         return self.link.stats
+
+    def diagnostics(self) -> dict[str, Any]:
+        return {"link": dataclasses.asdict(self.link.stats)}
 
     def close(self) -> None:
         self.link.close()

@@ -102,6 +102,30 @@ class LinkStats:
     discarded: int = 0  # frames that did not answer the outstanding request
     skipped_bytes: int = 0  # bytes outside any frame
 
+    def attempt_failure_rate(self) -> float:
+        """The share of transmissions that got no usable answer (bad CRC, NAK, silence)."""
+        attempts = self.requests + self.retransmissions
+        failed = self.bad_frames + self.naks + self.timeouts
+        return failed / attempts if attempts else 0.0
+
+    def advice(self, retries: int) -> str:
+        """What the line showed so far, and the `retries=` that would carry it: the smallest
+        count with which losing every attempt of one request, over ten times the requests
+        made so far, is less likely than one in a thousand."""
+        rate = self.attempt_failure_rate()
+        shown = (f"the link so far: {self.requests} requests, {self.bad_frames} bad CRC/VER, "
+                 f"{self.timeouts} timeouts, {self.naks} NAKs ({rate:.1%} of transmissions "
+                 "failed)")
+        if rate <= 0 or rate >= 1:
+            return shown + "; check the cable, the port and the baud rate"
+        needed = retries
+        while needed < 100 and 10 * max(self.requests, 100) * rate ** (needed + 1) >= 1e-3:
+            needed += 1
+        hint = f"retries={needed}" if needed > retries else f"retries={retries + 1}"
+        if self.timeouts:
+            hint += " (or a longer timeout=, if answers arrive late)"
+        return f"{shown}; {hint} would carry a line like this"
+
 
 @dataclass(slots=True)
 class _Record:
@@ -251,7 +275,8 @@ class Link:
             if len(failures) > self.options.retries:
                 raise Unreachable(
                     f"{describe_command(cmd)} (SEQ {seq}) unanswered after "
-                    f"{self.options.retries} retransmission(s): {', '.join(failures)}")
+                    f"{self.options.retries} retransmission(s): {', '.join(failures)}; "
+                    f"{self.stats.advice(self.options.retries)}")
             self.stats.retransmissions += 1
             if answer is Outcome.TIMEOUT:
                 # Whatever half-frame is buffered would swallow the next response.

@@ -85,7 +85,7 @@ _RFC8998_PT = bytes.fromhex(
     "eeeeeeeeeeeeeeeeffffffffffffffffeeeeeeeeeeeeeeeeaaaaaaaaaaaaaaaa"
 )
 # OpenSSL's vectors under its title "SM4 test vectors from IETF draft-ribose-cfrg-sm4", with
-# IV = key (standards.md 6.2). The draft's own examples use IV 000102..0f; GmSSL labels these
+# IV = key (docs/standards.md 6.2). The draft's own examples use IV 000102..0f; GmSSL labels these
 # "openssl", so they are kept as OpenSSL's.
 OPENSSL_EXAMPLES = {
     "cbc": [

@@ -86,4 +86,4 @@ def collect(ctx: SuiteContext) -> Iterator[Case]:
 @hookimpl
 def certkit_suites() -> list[Suite]:
     return [Suite(name="performance", title="Throughput, latency and operation rates",
-                  collect=collect)]
+                  collect=collect, params=None)]

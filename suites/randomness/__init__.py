@@ -42,17 +42,19 @@ def collect(ctx: SuiteContext) -> Iterator[Case]:
         case_id = f"randomness.{phase.name}"
         if isinstance(phase, BatteryPhase):
             name = "pvalues.csv" if len(batteries) == 1 else f"pvalues-{phase.name}.csv"
-            body = battery_phase.run_case(phase, settings, _csv_locator(name), case_id)
+            body = battery_phase.run_case(phase, settings, _csv_locator(name))
         else:
             body = single_draw.run_case(phase)
+        draws = (phase.samples * phase.bits // 8 // settings.chunk_bytes + 1
+                 if isinstance(phase, BatteryPhase) else 1)
         yield Case(case_id, phase.title, "randomness", frozenset({"RANDOM"}), phase.clauses,
-                   body)
+                   body, operations=draws)
 
 
 @hookimpl
 def certkit_suites() -> list[Suite]:
     return [Suite(name="randomness", title="Randomness (GM/T 0005-2021, GM/T 0062-2018)",
-                  collect=collect)]
+                  collect=collect, params=None)]
 
 
 @hookimpl

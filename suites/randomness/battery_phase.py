@@ -21,7 +21,6 @@ from certkit.randomness.battery import Battery
 from certkit.randomness.decision import ALPHA_T, SeriesDecision, decide
 
 from .phases import BatteryPhase, Settings
-from .progress import SampleProgress
 
 
 class ShortAnswer(Exception):
@@ -51,18 +50,24 @@ def draw(random: Callable[[int], bytes], total: int, unit: int, chunk: int,
         yield b"".join(parts)
 
 
-def run_phase(phase: BatteryPhase, settings: Settings, device: Device, label: str,
-              csv_path: Path | None, first_sample: int = 0) -> np.ndarray:
+def run_phase(phase: BatteryPhase, settings: Settings, device: Device, checks: Checks,
+              label: str, csv_path: Path | None, first_sample: int = 0) -> np.ndarray:
     """Draw and test one sample set; return its (samples, series, 2) P- and Q-values.
 
     Rows go to `csv_path` as their batch finishes, so the raw values of a run
-    cut short are kept too.
+    cut short are kept too. Progress (samples drawn and tested) goes to `checks`.
     """
     battery = Battery(phase.series, phase.bits, workers=settings.workers, batch=settings.batch)
     sample_bytes = phase.bits // 8
-    progress = SampleProgress(label, phase.samples)
+    counts = {"drawn": 0, "tested": 0}
+
+    def advance(kind: str, samples: int) -> None:
+        counts[kind] += samples
+        checks.progress(counts["tested"], phase.samples,
+                        f"samples tested, {counts['drawn']} drawn{label}")
+
     chunks = draw(device.random, phase.samples * sample_bytes, battery.batch_bytes,
-                  settings.chunk_bytes, lambda size: progress.draw(size // sample_bytes))
+                  settings.chunk_bytes, lambda size: advance("drawn", size // sample_bytes))
     names = [s.name for s in phase.series]
     parts = []
     handle = csv_path.open("a", newline="", encoding="ascii") if csv_path else None
@@ -71,7 +76,7 @@ def run_phase(phase: BatteryPhase, settings: Settings, device: Device, label: st
         if writer is not None and handle is not None and handle.tell() == 0:
             writer.writerow(["sample", "series", "p", "q"])
         sample = first_sample
-        for values in battery.run(chunks, progress.test):
+        for values in battery.run(chunks, lambda samples: advance("tested", samples)):
             parts.append(values)
             if writer is not None:
                 for row in values:
@@ -79,7 +84,6 @@ def run_phase(phase: BatteryPhase, settings: Settings, device: Device, label: st
                                      for name, (p, q) in zip(names, row, strict=True))
                     sample += 1
     finally:
-        progress.close()
         if handle:
             handle.close()
     return np.concatenate(parts)
@@ -113,8 +117,8 @@ def record(phase: BatteryPhase, decisions: list[SeriesDecision], values: np.ndar
             checks.metric(f"{d.name}.p_hist.{index}", count)
 
 
-def run_case(phase: BatteryPhase, settings: Settings, csv_path: Callable[[], Path | None],
-             case_id: str) -> Callable[[Device, Checks], None]:
+def run_case(phase: BatteryPhase, settings: Settings,
+             csv_path: Callable[[], Path | None]) -> Callable[[Device, Checks], None]:
     """The case body for a phase: draw, test, judge, and draw again if the phase allows a retry."""
 
     def run(device: Device, checks: Checks) -> None:
@@ -124,9 +128,9 @@ def run_case(phase: BatteryPhase, settings: Settings, csv_path: Callable[[], Pat
         names = [s.name for s in phase.series]
         attempt = 0
         while True:
-            label = case_id if attempt == 0 else f"{case_id} (retry {attempt})"
+            label = "" if attempt == 0 else f" (retry {attempt})"
             try:
-                values = run_phase(phase, settings, device, label, path,
+                values = run_phase(phase, settings, device, checks, label, path,
                                    first_sample=attempt * phase.samples)
             except ShortAnswer as short:
                 checks.equal(Probe("draw", "RANDOM must answer the length asked"),
