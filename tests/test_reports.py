@@ -202,8 +202,10 @@ def test_html_shows_verdict_failing_vector_and_chart() -> None:
     assert "FAIL" in html
     assert "kat.sm4-cbc.draft" in html
     assert ">2<" in html  # the failing tcId
-    assert "681edf34d206965e86b3e94f536e4246" in html  # expected
-    assert "00" * 16 in html  # got
+    # the first differing byte is marked in both values, and named
+    assert "<mark>68</mark>1edf34d206965e86b3e94f536e4246" in html  # expected
+    assert "<mark>00</mark>" + "00" * 15 in html  # got
+    assert "byte 0 (marked)" in html
     assert "showing 2 of 25 failing checks" in html
     assert "BadParameter: device rejected the key" in html
     assert "<svg" in html

@@ -55,7 +55,13 @@ def profile_toml(base: profiles.Profile, *, exclude: tuple[str, ...]) -> str:
              f"operation_timeout_s = {base.operation_timeout_s}"]
     for suite, params in base.params.items():
         lines.append(f"[params.{suite}]")
-        lines += [f"{key} = {json.dumps(value)}" for key, value in params.items()]
+        lines += [f"{key} = {json.dumps(value)}" for key, value in params.items()
+                  if not isinstance(value, dict)]
+        for name, table in params.items():
+            if isinstance(table, dict):  # a randomness phase
+                lines.append(f"[params.{suite}.{json.dumps(name)}]")
+                lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()]
+    lines += ["[coverage]", f"capabilities = {json.dumps(list(base.coverage.capabilities))}"]
     return "\n".join(lines) + "\n"
 
 
@@ -231,7 +237,7 @@ def test_a_module_unplugged_mid_run_gives_exit_2_and_a_resumable_journal(
         _, stderr = run.communicate(timeout=60)
     assert run.returncode == 2, stderr
     partial = json.loads((out / "results.json").read_text())
-    assert partial["complete"] is False and partial["verdict"] == "error"
+    assert partial["complete"] is False and partial["verdict"] == "incomplete"
     assert partial["stopped"].startswith("device unreachable")
     finished = journal_case_ids(out)
     assert [case["id"] for case in partial["cases"]] == finished and len(finished) >= 3

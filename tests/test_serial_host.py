@@ -300,6 +300,32 @@ def test_three_retransmissions_then_unreachable(scripted) -> None:
     assert len(module.received) == 1 + 4  # INFO, then the request and 3 copies
 
 
+def test_a_lost_noisy_link_names_its_error_rate_and_the_retries_that_would_carry_it(
+        scripted) -> None:
+    # one bad CRC in every five answers, then four in a row: the link is lost
+    def script(frame: Frame, attempt: int) -> list[Reply] | None:
+        if frame.cmd != Command.SM3:
+            return None
+        good = ok(frame, DIGEST)
+        bad = [good[:-1] + bytes([good[-1] ^ 0x5A])]
+        if frame.payload.endswith(b"last"):
+            return bad
+        return bad if frame.seq % 5 == 0 and attempt == 0 else [good]
+
+    module = scripted(script)
+    with open_url(module.url("timeout=2")) as device:
+        for _ in range(40):
+            device.digest("SM3", b"abc")
+        with pytest.raises(Unreachable) as lost:
+            device.digest("SM3", b"last")
+        assert device.diagnostics()["link"]["bad_frames"] == device.stats.bad_frames >= 8
+    message = str(lost.value)
+    assert "the link so far: 42 requests" in message and "bad CRC/VER" in message
+    assert "% of transmissions failed" in message
+    needed = int(message.split("retries=")[1].split()[0])
+    assert needed > 3 and "would carry a line like this" in message
+
+
 def test_retries_option_sets_the_number_of_retransmissions(scripted) -> None:
     def script(frame: Frame, attempt: int) -> list[Reply] | None:
         return [nak(frame.seq)] if frame.cmd == Command.SM3 else None
