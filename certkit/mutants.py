@@ -60,14 +60,18 @@ class SerialEmulators:
 
 
 def _outcome(device_url: str, profile: str, out: Path) -> tuple[tuple[str, ...], set[str]]:
-    """(cases that failed or errored, cases that were not applicable)."""
+    """(cases that failed or errored, cases this run cannot speak for: not applicable, or
+    not in the profile at all, as the randomness phases are not in `smoke`)."""
     session = start(device_url, profile, out)
     execute(session)
     finish(session)
     results = session.run.results.items()
     failing = tuple(sorted(case_id for case_id, result in results
                            if result.verdict in (Verdict.FAIL, Verdict.ERROR)))
-    return failing, {case_id for case_id, r in results if r.verdict is Verdict.NOT_APPLICABLE}
+    planned = {case.id for case in session.run.cases}
+    return failing, {case_id for case_id, r in results if r.verdict is Verdict.NOT_APPLICABLE
+                     } | {case_id for fault in all_faults() for case_id in fault.caught_by
+                          if case_id not in planned}
 
 
 def sweep(profile: str, faults: Iterable[Fault], device_url: Callable[[str], str],
@@ -104,7 +108,7 @@ def table(detections: list[Detection]) -> str:
         if not detection.fault:
             result = "clean: pass" if not detection.failing else "clean: FAILS"
         elif detection.unobservable and not detection.failing:
-            result = "not observable (its cases are not applicable here)"
+            result = "not observable (its cases are not applicable or not in this profile)"
         elif not detection.detected:
             result = "MISSED"
         else:

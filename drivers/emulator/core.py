@@ -19,6 +19,7 @@ from certkit.device import Device, DeviceInfo, DeviceState, KeyHandle
 from certkit.errors import AuthFailed, BadParameter, Denied, ErrorState, NoSuchKey, Unsupported
 from certkit.reference import sm2, zuc
 
+from .bad_random import LinearGenerator, biased_bytes
 from .faults import FAULTS
 from .symmetric import SM4_MODES, check_lengths
 
@@ -56,6 +57,7 @@ class SoftwareModule(Device):
         self._next_handle = 1
         self._error = False
         self._stuck_random: bytes | None = None
+        self._lfsr = LinearGenerator()
 
     # -- state -------------------------------------------------------------
 
@@ -173,6 +175,10 @@ class SoftwareModule(Device):
             if self._stuck_random is None or len(self._stuck_random) < length:
                 self._stuck_random = os.urandom(length)
             return self._stuck_random[:length]
+        if "random-biased" in self.faults:
+            return biased_bytes(length)
+        if "random-lfsr" in self.faults:
+            return self._lfsr.draw(length)
         return os.urandom(length)
 
     # -- SM2 keys ----------------------------------------------------------

@@ -18,6 +18,8 @@ class Fault:
     # A performance fault: right answers, slower. A plain run's verdict cannot catch it;
     # a declared figure or `certkit compare` against a baseline does.
     measured: bool = False
+    # the profile whose run catches it: smoke, but for what only a longer look finds
+    profile: str = "smoke"
 
 
 FAULTS: dict[str, Fault] = {
@@ -78,6 +80,12 @@ FAULTS: dict[str, Fault] = {
         Fault("random-repeat", "RANDOM",
               "RANDOM answers the same bytes on every call (the generator state never advances)",
               ("kat.random.output",)),
+        Fault("random-biased", "RANDOM",
+              "RANDOM's bits are ones with probability 0.502 instead of 0.5",
+              ("randomness.power-on",), profile="standard"),
+        Fault("random-lfsr", "RANDOM",
+              "RANDOM answers the output of a linear feedback shift register (x^127 + x + 1)",
+              ("randomness.power-on",), profile="standard"),
         # Right answers, slowly: no verdict of its own catches it; `certkit compare`
         # against a baseline does, and so does the case when a declared figure is missed.
         Fault("sm4-cbc-slow", "SM4-CBC",
