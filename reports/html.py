@@ -12,18 +12,10 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .messages import DEFAULT_LANGUAGE, Messages
-from .view import (
-    P_BINS,
-    VERDICTS,
-    CaseView,
-    PerformanceView,
-    SeriesView,
-    SuiteCounts,
-    build_view,
-    format_number,
-    round_figure,
-    size_label,
-)
+from .numbers import format_number, round_figure, size_label
+from .performance_view import PerformanceView
+from .randomness_view import P_BINS, SeriesView
+from .view import VERDICTS, CaseView, SuiteCounts, build_view
 
 _LABEL_WIDTH = 120
 _BAR_WIDTH = 360

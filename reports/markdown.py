@@ -15,7 +15,8 @@ from typing import Any
 import jinja2
 
 from .messages import DEFAULT_LANGUAGE
-from .view import P_BINS, CaseView, SeriesView, build_view
+from .randomness_view import P_BINS, SeriesView
+from .view import CaseView, build_view
 
 _BACKSLASH_ESCAPED = re.compile(r"([\\`*_\[\]|~])")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
