@@ -69,6 +69,7 @@ class Checks:
         self.failed = 0
         self.failures: list[FailedCheck] = []
         self.metrics: dict[str, float] = {}
+        self.samples: dict[str, list[float]] = {}
         self._kinds: dict[tuple[str, str, tuple[str, ...]], int] = {}
 
     def equal(self, vector: Vector, expected: object, got: object, check: str = "") -> bool:
@@ -104,6 +105,10 @@ class Checks:
 
     def metric(self, name: str, value: float) -> None:
         self.metrics[name] = value
+
+    def sample(self, name: str, values: list[float]) -> None:
+        """Keep the raw values behind a metric (one rate per repetition) in the result."""
+        self.samples[name] = [float(value) for value in values]
 
     def _fail(self, vector: Vector, expected: object, got: object, check: str) -> None:
         self.failed += 1

@@ -8,27 +8,37 @@ Two kinds of regression, both read from results.json alone:
   operations per second, `certkit.suites.performance.scheme`) that fell
   by more than the allowed percentage beyond the noise both runs recorded.
 
-The figure rule. Each run records, per series, the median and quartiles of
-its per-repetition rates. The series regressed when
+The figure rule. Each run records, per series, its rate in every repetition
+(`samples`; the suite measures all the series of a case in interleaved rounds,
+21 repetitions by default, 11 in `performance-quick`) and, in the same rounds, the
+host's own speed on a fixed task (SHA-256 of 64 KiB: `host.reference`). A series
+regressed when all three hold:
 
-    NEW's upper quartile  <  BASE's lower quartile x (1 - max_regression)
+1. statistically: NEW's repetitions are slower than BASE's by the one-sided
+   Mann-Whitney U test, at a family-wise level of 1 % over all the figures
+   compared (Holm's correction), so that a comparison of 58 figures is not 58
+   chances of a false alarm;
+2. NEW's median is below BASE's by more than the allowance (`--max-regression`);
+3. it still is once the host's drift is taken out: NEW's median over BASE's,
+   divided by the host reference's NEW median over BASE's, is below the
+   allowance too. A device in the host's own process (the emulator, a library)
+   slows with a busy host; the reference slows with it, and the figure is not
+   the device's.
 
-that is, when even NEW's fast repetitions are slower than BASE's slow ones
-by more than the allowance. Two runs of one device differ by their noise
-(their quartile ranges overlap, give or take the allowance); a device
-slower by more than the allowance plus that noise does not. A noisy run
-(wide quartiles) therefore needs a larger drop to be flagged, and a
-bare percentage of one sample never decides. A figure more than a quarter
-of whose repetitions the host disturbed (the suite redoes a repetition
-during which certkit waited for a CPU, up to a limit, then counts it as
-disturbed) is "noisy": shown, not judged, since its quartiles are the
-scheduler's. A payload size BASE measured and NEW's device refuses is a
-regression. Latencies are shown but do not gate: their tails are the
-host's as much as the device's.
+A figure slower by more than the allowance for which 1 or 3 does not hold is
+"too noisy to judge": shown, not failed. So is one more than a quarter of
+whose repetitions the host disturbed (the suite redoes a repetition during
+which certkit waited for a CPU, up to a limit, then counts it as disturbed).
+Runs recorded before repetitions were kept (no `samples`) are judged by their
+quartiles: NEW's upper quartile below BASE's lower quartile less the allowance.
+A payload size BASE measured and NEW's device refuses is a regression.
+Latencies are shown but do not gate: their tails are the host's as much as the
+device's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 import math
@@ -40,6 +50,7 @@ from typing import Any
 
 import click
 
+from certkit import rank_test
 from certkit.errors import ConfigError
 from certkit.results import ExitCode
 from certkit.suites.performance.scheme import (
@@ -51,6 +62,8 @@ from certkit.suites.performance.scheme import (
 )
 
 DEFAULT_MAX_REGRESSION_PCT = 10.0
+FAMILY_ALPHA = 0.01  # the chance, over all the figures of a comparison, of one false alarm
+HOST_REFERENCE = "host.reference"  # the suite's samples of the host's own speed
 # A figure for which more than this share of repetitions had to count although the host
 # kept the CPU from them (the suite's `<series>.disturbed`) is shown, not judged.
 MAX_DISTURBED_FRACTION = 0.25
@@ -62,7 +75,7 @@ class Change(enum.StrEnum):
 
     REGRESSION = "REGRESSION"  # the gate fails on these
     SLOWER = "slower"  # slower, but within the allowance and the noise
-    NOISY = "noisy"  # the host disturbed too many repetitions of either run to judge
+    NOISY = "too noisy to judge"  # slower, but not clearly: noise, or the host's drift
     SAME = "same"
     FASTER = "faster"  # faster beyond the allowance and the noise: an improvement
     FIXED = "fixed"  # did not pass in BASE, passes in NEW
@@ -88,6 +101,8 @@ class FigureChange:
     new: SeriesFigures | None
     change: Change
     note: str = ""  # why NEW has no figure
+    p_value: float | None = None  # the one-sided rank test's, when both runs kept samples
+    host_drift: float | None = None  # the host reference's NEW median over BASE's
 
     @property
     def ratio(self) -> float | None:
@@ -124,6 +139,35 @@ def judge_figure(base: SeriesFigures, new: SeriesFigures, max_regression_pct: fl
     if new.median < base.median:
         return Change.SLOWER
     return Change.SAME
+
+
+def judge_samples(base: SeriesFigures, new: SeriesFigures, *, slower: bool, faster: bool,
+                  host_drift: float, max_regression_pct: float) -> Change:
+    """The module docstring's rule on repetitions: `slower` and `faster` say whether the rank
+    test (after Holm's correction) found NEW slower or faster than BASE."""
+    if max(base.disturbed_fraction, new.disturbed_fraction) > MAX_DISTURBED_FRACTION:
+        return Change.NOISY
+    allowance = 1 - max_regression_pct / 100
+    ratio = new.median / base.median if base.median > 0 else 1.0
+    if ratio < allowance:
+        return Change.REGRESSION if slower and ratio / host_drift < allowance else Change.NOISY
+    if faster and ratio > 1 / allowance and ratio / host_drift > 1 / allowance:
+        return Change.FASTER
+    return Change.SLOWER if ratio < 1 else Change.SAME
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _host_drift(base_case: Mapping[str, Any], new_case: Mapping[str, Any]) -> float:
+    base_host = base_case.get("samples", {}).get(HOST_REFERENCE) or []
+    new_host = new_case.get("samples", {}).get(HOST_REFERENCE) or []
+    if not base_host or not new_host or _median(base_host) <= 0:
+        return 1.0
+    return _median(new_host) / _median(base_host)
 
 
 def _verdict_change(base: str, new: str) -> Change:
@@ -195,19 +239,28 @@ def compare(base: Mapping[str, Any], new: Mapping[str, Any], *,
             now = "not run" if case_id in not_run else "absent"
         if old != now:
             verdicts.append(VerdictChange(case_id, old, now, _verdict_change(old, now)))
-    figures = []
+    figures: list[FigureChange] = []
+    ranked: list[tuple[int, list[float], list[float], float]] = []  # figures with samples
     for case_id, case in base_cases.items():
         if case_id not in new_cases:
             continue
-        new_metrics = new_cases[case_id]["metrics"]
+        new_case = new_cases[case_id]
+        new_metrics = new_case["metrics"]
         measured_now = {(f.name, f.quantity): f for f in series_figures(new_metrics)}
         limits_now = sweep_limits(new_metrics)
+        drift = _host_drift(case, new_case)
         for figure in series_figures(case["metrics"]):
             now_figure = measured_now.get((figure.name, figure.quantity))
             if now_figure is not None:
+                base_samples = case.get("samples", {}).get(str(figure.name))
+                new_samples = new_case.get("samples", {}).get(str(figure.name))
+                if base_samples and new_samples:
+                    ranked.append((len(figures), base_samples, new_samples, drift))
+                    change = Change.SAME  # decided below, with the whole family's tests
+                else:
+                    change = judge_figure(figure, now_figure, max_regression_pct)
                 figures.append(FigureChange(case_id, figure.name, figure.quantity, figure,
-                                            now_figure, judge_figure(figure, now_figure,
-                                                                     max_regression_pct)))
+                                            now_figure, change))
                 continue
             # A payload BASE measured and NEW refuses is a lost capability; one NEW left
             # out as too slow to measure within its budget is shown, not judged.
@@ -219,6 +272,18 @@ def compare(base: Mapping[str, Any], new: Mapping[str, Any], *,
                 change, note = Change.UNMEASURED, "not measured"
             figures.append(FigureChange(case_id, name, figure.quantity, figure, None, change,
                                         note))
+    slower_p = [rank_test.p_less(new, base) for _, base, new, _ in ranked]
+    faster_p = [rank_test.p_less(base, new) for _, base, new, _ in ranked]
+    slower = rank_test.holm(slower_p, FAMILY_ALPHA)
+    faster = rank_test.holm(faster_p, FAMILY_ALPHA)
+    for number, (index, _, _, drift) in enumerate(ranked):
+        item = figures[index]
+        assert item.new is not None
+        change = judge_samples(item.base, item.new, slower=slower[number],
+                               faster=faster[number], host_drift=drift,
+                               max_regression_pct=max_regression_pct)
+        figures[index] = dataclasses.replace(item, change=change, p_value=slower_p[number],
+                                             host_drift=drift)
     return Comparison(max_regression_pct, base_label, new_label, tuple(verdicts),
                       tuple(figures), tuple(_warnings(base, new)))
 
@@ -256,7 +321,8 @@ def _quartiles(figures: SeriesFigures | None, note: str = "not measured") -> str
 def figure_rows(comparison: Comparison, *, everything: bool) -> list[list[str]]:
     rows = []
     for item in comparison.figures:
-        if not everything and item.change in (Change.SAME, Change.SLOWER, Change.NOISY):
+        # "too noisy to judge" is shown: a reader should know a drop was seen and not judged
+        if not everything and item.change in (Change.SAME, Change.SLOWER):
             continue
         rows.append([item.change.value, str(item.series), UNIT_LABELS[item.quantity],
                      _quartiles(item.base), _quartiles(item.new, item.note), _percent(item.ratio),
@@ -289,8 +355,8 @@ def summary_line(comparison: Comparison) -> str:
     else:
         head = f"REGRESSION: {verdicts} case verdict(s), {figures} performance figure(s)"
     return (f"{head}; {len(comparison.figures)} figures compared, {faster} faster, "
-            f"{noisy} too noisy to judge; allowance {comparison.max_regression_pct:g}% "
-            "beyond the quartiles")
+            f"{noisy} too noisy to judge; allowance {comparison.max_regression_pct:g}%, "
+            f"rank test at {FAMILY_ALPHA:g} over all figures, host drift taken out")
 
 
 def render_text(comparison: Comparison, *, everything: bool = False) -> str:
@@ -364,6 +430,7 @@ def to_json(comparison: Comparison) -> dict[str, Any]:
                      for v in comparison.verdicts],
         "figures": [{"case": f.case_id, "series": str(f.series), "quantity": f.quantity,
                      "base": figures(f.base), "new": figures(f.new), "ratio": f.ratio,
+                     "p_value": f.p_value, "host_drift": f.host_drift,
                      "change": f.change.value} for f in comparison.figures],
     }
 
@@ -390,9 +457,11 @@ def compare_command(base: Path, new: Path, max_regression: float, format_name: s
                     everything: bool) -> None:
     """Compare two runs (results.json files or run folders): exit 1 on a regression.
 
-    A regression is a case that passed in BASE and does not pass in NEW, or
-    a performance rate that fell by more than PCT beyond the noise both runs
-    recorded (NEW's upper quartile below BASE's lower quartile less PCT).
+    A regression is a case that passed in BASE and does not pass in NEW, or a
+    performance rate that fell by more than PCT, clearly (a one-sided rank test on
+    the repetitions, 1 % over all figures) and not by the host's drift (the host
+    reference both runs measured). A drop that is not clear is "too noisy to judge"
+    and passes the gate.
     """
     base_path, new_path = _results_path(base), _results_path(new)
     comparison = compare(load(base_path), load(new_path), max_regression_pct=max_regression,

@@ -69,6 +69,9 @@ class CaseResult:
     metrics: dict[str, float] = field(default_factory=dict)
     duration_s: float = 0.0
     evidence: dict[str, Any] | None = None  # e.g. a wire trace excerpt of a failing case
+    # the raw values behind some metrics (a performance series' rate per repetition), for
+    # the statistics `certkit compare` runs
+    samples: dict[str, list[float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +89,7 @@ class CaseResult:
             "metrics": dict(self.metrics),
             "duration_s": round(self.duration_s, 6),
             "evidence": self.evidence,
+            "samples": {name: list(values) for name, values in self.samples.items()},
         }
 
     @classmethod
@@ -105,6 +109,7 @@ class CaseResult:
             metrics=dict(data["metrics"]),
             duration_s=data["duration_s"],
             evidence=data.get("evidence"),
+            samples={name: list(values) for name, values in data.get("samples", {}).items()},
         )
 
 

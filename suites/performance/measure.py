@@ -16,6 +16,7 @@ in the count of repetitions that had to count although disturbed.
 from __future__ import annotations
 
 import gc
+import hashlib
 import math
 import os
 import time
@@ -79,6 +80,19 @@ class Series:
             durations.append(elapsed)
             total += elapsed
         return total
+
+
+# The host's own speed, measured in the same interleaved rounds as the device's series: a
+# fixed CPU-bound task (SHA-256 of 64 KiB, in OpenSSL). `certkit compare` reads its change
+# between two runs as the host's drift, so that a busy or slower host is not taken for a
+# slower device.
+HOST_REFERENCE = SeriesName("HOST", "reference", 65536)
+HOST_REFERENCE_SAMPLES = "host.reference"
+
+
+def host_reference_series() -> Series:
+    block = bytes(HOST_REFERENCE.size or 0)
+    return Series(HOST_REFERENCE, lambda: hashlib.sha256(block).digest())
 
 
 def warm_up(series: Series, timing: Timing) -> None:

@@ -13,10 +13,12 @@ from certkit.device import Device
 from certkit.errors import Refusal
 
 from .measure import (
+    HOST_REFERENCE_SAMPLES,
     RunQueueClock,
     Series,
     Summary,
     Timing,
+    host_reference_series,
     measure,
     positive,
     predicted_seconds,
@@ -164,7 +166,9 @@ def bind(spec: CaseSpec, settings: Settings) -> Case:
                 ready, sweeps[(operation.subject, operation.operation)] = _prepare_series(
                     device, operation, sizes_of(operation), timing, checks, closers)
                 planned += ready
-            measure(planned, timing)
+            reference = host_reference_series()
+            warm_up(reference, timing)
+            measure([*planned, reference], timing)
         finally:
             for close in closers:
                 close()
@@ -172,6 +176,9 @@ def bind(spec: CaseSpec, settings: Settings) -> Case:
         for series in planned:
             _record(checks, series, summaries[series.name],
                     whats[(series.name.subject, series.name.operation)])
+            checks.sample(str(series.name), series.rates)
+        checks.sample(HOST_REFERENCE_SAMPLES, reference.rates)
+        checks.metric("host.reference_mb_s", summarise(reference).median)
         for (subject, operation), sweep in sweeps.items():
             for label, size in (("largest_bytes", sweep.largest), ("refused_bytes", sweep.refused),
                                 ("skipped_bytes", sweep.skipped)):
