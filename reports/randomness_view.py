@@ -111,6 +111,7 @@ class RandomnessView:
     series: tuple[SeriesView, ...]
     attempts: tuple[tuple[int, int | None], ...]  # (attempt, series failed in it), in order
     problems: tuple[str, ...] = ()  # where the recorded numbers disagree with each other
+    scaled_note: str | None = None  # fewer samples than planned: the device was too slow
     m: Messages = field(default=_EN, compare=False, repr=False)
 
     @property
@@ -221,7 +222,15 @@ def read_randomness(verdict: str, metrics: Mapping[str, Any],
         attempts=tuple(attempts),
     )
     problems = _randomness_problems(view, verdict, as_count(metrics.get("series_failed")), m)
-    return replace(view, problems=problems), frozenset(shown)
+    planned, rate = as_count(metrics.get("samples_planned")), as_real(metrics.get(
+        "draw_rate_bytes_s"))
+    budget = as_real(metrics.get("budget_s"))
+    scaled = None
+    if planned is not None and samples is not None and rate is not None and budget is not None:
+        scaled = m("randomness.scaled_down", planned=planned, samples=samples,
+                   rate=f"{rate / 1000:.3g}", budget=format_number(budget))
+        shown |= {"samples_planned", "draw_rate_bytes_s", "budget_s"}
+    return replace(view, problems=problems, scaled_note=scaled), frozenset(shown)
 
 
 def _names(series: list[SeriesView]) -> str:

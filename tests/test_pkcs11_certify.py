@@ -215,3 +215,20 @@ def test_the_performance_suite_rates_the_token(token: SoftHsmToken, tmp_path: Pa
             "performance.rsa-2048-generate", "performance.hmac-sha-256"} <= rated
     assert cases["performance.aes-cbc"]["metrics"]["AES-CBC.encrypt.65536.mb_s.median"] > 0
     assert cases["performance.ecdsa-p256-sign"]["metrics"]["ECDSA-P256.sign.ops_s.median"] > 0
+
+
+def test_softhsm_on_the_sm_smoke_profile_is_not_certified(token: SoftHsmToken,
+                                                         tmp_path: Path) -> None:
+    """SoftHSM implements none of smoke's SM algorithms: the few cases it passes (RANDOM,
+    capability honesty) do not make a certificate, and the report applies no SM standard."""
+    out = tmp_path / "out"
+    done = _certkit("run", "--device", token.url(), "--profile", "smoke", "--out", str(out),
+                    env=_environment())
+    assert done.returncode == 2, done.stderr
+    document = json.loads((out / "results.json").read_text())
+    assert document["verdict"] == "incomplete" and document["summary"]["pass"] >= 1
+    assert "none of the capabilities profile 'smoke' certifies" in document["coverage_shortfall"]
+    from certkit.reports.view import build_view
+
+    applied = {row.requirement.id for row in build_view(document).standards_applied}
+    assert not applied & {"GB/T 32905-2016", "GB/T 32907-2016", "GB/T 32918.2-2016"}, applied

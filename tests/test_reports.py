@@ -353,3 +353,25 @@ def test_unsupported_schema_version_is_refused() -> None:
     document["schema_version"] = 2
     with pytest.raises(ValueError, match="schema version 2"):
         render_html(document)
+
+
+def test_an_interrupted_failing_run_says_incomplete_on_the_cover() -> None:
+    document = failing_document()
+    document.update(complete=False, stopped="interrupted")
+    document["summary"]["planned"] = 60
+    html = render_html(document)
+    banner = html[html.index('id="verdict-banner"'):]
+    banner = banner[:banner.index("</div></div>") if "</div></div>" in banner else 400]
+    assert "FAIL" in banner and "INCOMPLETE: 6 of 60 cases finished" in banner
+    markdown = render_markdown(document)
+    cover = next(line for line in markdown.splitlines() if line.startswith("| Overall verdict"))
+    assert "**FAIL** (INCOMPLETE: 6 of 60 cases finished)" in cover
+
+
+def test_evidence_names_the_operation_and_ids_wrap_only_at_their_dots() -> None:
+    document = failing_document()
+    document["cases"][1]["failures"][0]["check"] = "decrypt"
+    html = render_html(document)
+    assert '<th>Operation</th><td class="mono">decrypt</td>' in html
+    assert "kat.<wbr>sm4-<wbr>cbc.<wbr>draft" in html
+    assert "Operation: `decrypt`" in render_markdown(document)

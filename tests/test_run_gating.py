@@ -295,3 +295,23 @@ def test_an_unreachable_device_still_leaves_results_and_a_report(tmp_path: Path)
     assert document["verdict"] == "incomplete"
     assert document["stopped"].startswith("device could not be opened: Unreachable")
     assert (out / "report.html").is_file() and (out / "report.md").is_file()
+
+
+# -- randomness in the default profile ---------------------------------------------------
+
+
+def test_standard_looks_at_random_and_scales_down_on_a_slow_device(tmp_path: Path) -> None:
+    profile = tmp_path / "slow-link.toml"
+    text = (Path(__file__).resolve().parents[1] / "certkit" / "profiles" / "standard.toml"
+            ).read_text(encoding="utf-8").replace("budget_s = 120", "budget_s = 1")
+    profile.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    # 30 ms a draw of at most 64 KiB: about 2 MB/s, so 1 s carries about 17 of 20 samples
+    result = run_cli("run", "--device", "emulator:?delay-ms=30", "--profile", str(profile),
+                     "-k", "power-on", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    case = json.loads((out / "results.json").read_text())["cases"][0]
+    assert case["id"] == "randomness.power-on" and case["verdict"] == "pass"
+    assert case["metrics"]["samples_planned"] == 20 and case["metrics"]["samples"] < 20
+    assert "Scaled down:" in (out / "report.md").read_text()
+    assert "Scaled down:" in (out / "report.html").read_text()

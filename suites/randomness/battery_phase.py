@@ -10,6 +10,8 @@ and a 10-bin histogram of P-values (see `metrics`).
 from __future__ import annotations
 
 import csv
+import dataclasses
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -117,38 +119,64 @@ def record(phase: BatteryPhase, decisions: list[SeriesDecision], values: np.ndar
             checks.metric(f"{d.name}.p_hist.{index}", count)
 
 
+def fitted_samples(phase: BatteryPhase, settings: Settings, device: Device,
+                   checks: Checks) -> int:
+    """How many samples the phase draws: all of them, or as many as its time budget allows
+    at the rate one timed draw shows (recorded, so the report says it was scaled down)."""
+    if phase.budget_s is None:
+        return phase.samples
+    probe = min(settings.chunk_bytes, phase.bits // 8)
+    started = time.perf_counter()
+    device.random(probe)
+    rate = probe / max(time.perf_counter() - started, 1e-9)
+    fitting = int(phase.budget_s * rate // (phase.bits // 8))
+    if fitting >= phase.samples:
+        return phase.samples
+    chosen = max(1, fitting)
+    checks.metric("samples_planned", phase.samples)
+    checks.metric("draw_rate_bytes_s", rate)
+    checks.metric("budget_s", phase.budget_s)
+    return chosen
+
+
 def run_case(phase: BatteryPhase, settings: Settings,
              csv_path: Callable[[], Path | None]) -> Callable[[Device, Checks], None]:
     """The case body for a phase: draw, test, judge, and draw again if the phase allows a retry."""
 
     def run(device: Device, checks: Checks) -> None:
-        path = csv_path()
-        if path is not None and path.exists():
-            path.unlink()  # a resumed run redoes the case; its raw values start afresh
-        names = [s.name for s in phase.series]
-        attempt = 0
-        while True:
-            label = "" if attempt == 0 else f" (retry {attempt})"
-            try:
-                values = run_phase(phase, settings, device, checks, label, path,
-                                   first_sample=attempt * phase.samples)
-            except ShortAnswer as short:
-                checks.equal(Probe("draw", "RANDOM must answer the length asked"),
-                             short.asked, short.got, "random")
-                return
-            decisions = decide(names, values, alpha=phase.alpha, uniformity=phase.uniformity)
-            failed = [d.name for d in decisions if not d.ok]
-            checks.metric(f"attempt.{attempt + 1}.failed_series", len(failed))
-            if not failed or attempt >= phase.retries:
-                break
-            attempt += 1
-        checks.metric("attempts", attempt + 1)
-        checks.metric("samples", phase.samples)
-        checks.metric("bits", phase.bits)
-        checks.metric("alpha", phase.alpha)
-        checks.metric("series", len(decisions))
-        checks.metric("series_failed", len(failed))
-        record(phase, decisions, values, checks)
+        samples = fitted_samples(phase, settings, device, checks)
+        _judge(dataclasses.replace(phase, samples=samples), settings, csv_path, device, checks)
 
     return run
 
+
+def _judge(phase: BatteryPhase, settings: Settings, csv_path: Callable[[], Path | None],
+           device: Device, checks: Checks) -> None:
+    """Draw, test and judge one phase's sample set, drawing again if the phase allows."""
+    path = csv_path()
+    if path is not None and path.exists():
+        path.unlink()  # a resumed run redoes the case; its raw values start afresh
+    names = [s.name for s in phase.series]
+    attempt = 0
+    while True:
+        label = "" if attempt == 0 else f" (retry {attempt})"
+        try:
+            values = run_phase(phase, settings, device, checks, label, path,
+                               first_sample=attempt * phase.samples)
+        except ShortAnswer as short:
+            checks.equal(Probe("draw", "RANDOM must answer the length asked"),
+                         short.asked, short.got, "random")
+            return
+        decisions = decide(names, values, alpha=phase.alpha, uniformity=phase.uniformity)
+        failed = [d.name for d in decisions if not d.ok]
+        checks.metric(f"attempt.{attempt + 1}.failed_series", len(failed))
+        if not failed or attempt >= phase.retries:
+            break
+        attempt += 1
+    checks.metric("attempts", attempt + 1)
+    checks.metric("samples", phase.samples)
+    checks.metric("bits", phase.bits)
+    checks.metric("alpha", phase.alpha)
+    checks.metric("series", len(decisions))
+    checks.metric("series_failed", len(failed))
+    record(phase, decisions, values, checks)

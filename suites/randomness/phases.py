@@ -45,6 +45,10 @@ class BatteryPhase:
     alpha: float = ALPHA
     uniformity: bool = True
     retries: int = 0  # fresh sample sets drawn after a failing one (GM/T 0062: one)
+    # Seconds the drawing may take; on a device too slow for it (a serial link at 115200
+    # baud draws 20 x 10^6 bits in about 4 minutes) the samples are scaled down to fit, and
+    # the result says so. None: every sample is drawn, however long it takes.
+    budget_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ def _int(table: Mapping[str, Any], key: str, default: int | None, where: str) ->
 
 
 PHASE_KEYS = {"kind", "title", "clauses", "bits", "samples", "series", "alpha", "uniformity",
-              "retries", "m"}
+              "retries", "m", "budget_s"}
 
 
 def _phase(name: str, table: Mapping[str, Any]) -> Phase:
@@ -111,7 +115,18 @@ def _phase(name: str, table: Mapping[str, Any]) -> Phase:
         bits=bits, samples=samples, series=chosen, alpha=alpha,
         uniformity=bool(table.get("uniformity", True)),
         retries=_int(table, "retries", 0, where),
+        budget_s=_budget(table, where),
     )
+
+
+def _budget(table: Mapping[str, Any], where: str) -> float | None:
+    value = table.get("budget_s")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{where}: budget_s must be a positive number of seconds, "
+                          f"got {value!r}")
+    return float(value)
 
 
 def parse(params: Mapping[str, Any]) -> tuple[Settings, list[Phase]]:
