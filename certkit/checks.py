@@ -9,10 +9,6 @@ from typing import Protocol
 from certkit.errors import Refusal
 from certkit.results import FailedCheck
 
-# A case keeps the first few failures of each kind (vector file, operation,
-# flags), so one defect that fails hundreds of vectors cannot hide another.
-MAX_FAILURES_KEPT = 100
-MAX_FAILURES_PER_KIND = 3
 MAX_INPUT_HEX = 512  # characters of hex kept per input field in a failure record
 
 
@@ -60,8 +56,21 @@ def shorten_hex(data: bytes) -> str:
     return f"{text[:MAX_INPUT_HEX]}... ({len(data)} bytes)"
 
 
+def is_rejection(got: object) -> bool:
+    """A verification's "no": False, or any refusal (a malformed input need not reach the
+    check that would answer False)."""
+    return got is False or isinstance(got, Refusal)
+
+
 class Checks:
-    """Counts a case's checks and keeps its first failures with their evidence."""
+    """Counts a case's checks and keeps every failure with its evidence.
+
+    Two kinds of check, kept apart (DESIGN.md, "Checks"): a standard's check judges the
+    security property (refused or not, output or none, the right answer) and accepts any
+    refusal; an interface's check (`interface_refusal`) judges the error vocabulary of an
+    interface the device speaks, and a case makes it only for such a device. Every check
+    may name the clause it enforces; a failure records it.
+    """
 
     def __init__(self, on_progress: Callable[[int, int, str], None] | None = None) -> None:
         self._on_progress = on_progress
@@ -70,32 +79,65 @@ class Checks:
         self.failures: list[FailedCheck] = []
         self.metrics: dict[str, float] = {}
         self.samples: dict[str, list[float]] = {}
-        self._kinds: dict[tuple[str, str, tuple[str, ...]], int] = {}
+        self.acceptable: list[dict[str, object]] = []
 
-    def equal(self, vector: Vector, expected: object, got: object, check: str = "") -> bool:
-        """Check that the device's answer `got` (a value or a Refusal) equals `expected`.
-
-        `expected` may be a Refusal class: the vector must be refused with
-        exactly that reason, since a device that answers the wrong error has
-        skipped the check that should have caught the input.
-        """
+    def equal(self, vector: Vector, expected: object, got: object, check: str = "",
+              clause: str = "") -> bool:
+        """Check that the device's answer `got` (a value, not a Refusal) equals `expected`."""
         self.count += 1
         if got.__class__ is bytes and expected.__class__ is bytes and got == expected:
             return True  # the common case of a known-answer loop, decided first
-        if isinstance(expected, type) and issubclass(expected, Refusal):
-            ok = type(got) is expected
-        else:
-            ok = not isinstance(got, Refusal) and got == expected
+        ok = not isinstance(got, Refusal) and got == expected
         if not ok:
-            self._fail(vector, expected, got, check)
+            self._fail(vector, expected, got, check, clause)
+        return ok
+
+    def refused(self, vector: Vector, got: object, check: str = "", clause: str = "") -> bool:
+        """A standard's "reject, output nothing": any refusal passes, any output fails."""
+        self.count += 1
+        ok = isinstance(got, Refusal)
+        if not ok:
+            self._fail(vector, "refused, no output", got, check, clause)
+        return ok
+
+    def rejected(self, vector: Vector, got: object, check: str = "", clause: str = "") -> bool:
+        """A verification that must not succeed: False or any refusal passes."""
+        self.count += 1
+        ok = is_rejection(got)
+        if not ok:
+            self._fail(vector, "rejected (False or refused)", got, check, clause)
+        return ok
+
+    def either(self, vector: Vector, correct: object, got: object, check: str = "",
+               clause: str = "") -> bool:
+        """An `acceptable` vector: refusing (or, for a verification, False) passes, and so
+        does the correct answer; which one the device took is kept for the report."""
+        self.count += 1
+        taken = "refused" if is_rejection(got) else "accepted"
+        ok = taken == "refused" or got == correct
+        self.acceptable.append({"vectors": vector.vectors, "tc_id": vector.tc_id,
+                                "comment": vector.comment, "check": check, "taken": taken,
+                                "flags": list(vector.flags)})
+        if not ok:
+            self._fail(vector, f"refused, or {show(correct)}", got, check, clause)
+        return ok
+
+    def interface_refusal(self, vector: Vector, allowed: tuple[type[Refusal], ...],
+                          got: object, check: str, clause: str) -> bool:
+        """An interface's error vocabulary: the refusal is one of the classes its `clause`
+        allows. A case calls this only for a device that speaks that interface."""
+        self.count += 1
+        ok = isinstance(got, allowed)
+        if not ok:
+            self._fail(vector, " or ".join(cls.__name__ for cls in allowed), got, check, clause)
         return ok
 
     def holds(self, vector: Vector, condition: bool, expected: str, got: object,
-              check: str = "") -> bool:
+              check: str = "", clause: str = "") -> bool:
         """Check a property that is not an equality (a point on the curve, a reference verify)."""
         self.count += 1
         if not condition:
-            self._fail(vector, expected, got, check)
+            self._fail(vector, expected, got, check, clause)
         return condition
 
     def progress(self, done: int, total: int, unit: str) -> None:
@@ -110,22 +152,20 @@ class Checks:
         """Keep the raw values behind a metric (one rate per repetition) in the result."""
         self.samples[name] = [float(value) for value in values]
 
-    def _fail(self, vector: Vector, expected: object, got: object, check: str) -> None:
+    def _fail(self, vector: Vector, expected: object, got: object, check: str,
+              clause: str) -> None:
         self.failed += 1
-        kind = (vector.vectors, check, tuple(vector.flags))
-        kept = self._kinds.get(kind, 0)
-        if kept < MAX_FAILURES_PER_KIND and len(self.failures) < MAX_FAILURES_KEPT:
-            self._kinds[kind] = kept + 1
-            self.failures.append(
-                FailedCheck(
-                    vectors=vector.vectors,
-                    tc_id=vector.tc_id,
-                    comment=vector.comment,
-                    expected=show(expected),
-                    got=show(got),
-                    check=check,
-                    result=str(getattr(vector, "result", "")),
-                    flags=tuple(vector.flags),
-                    inputs={name: shorten_hex(value) for name, value in vector.inputs().items()},
-                )
+        self.failures.append(
+            FailedCheck(
+                vectors=vector.vectors,
+                tc_id=vector.tc_id,
+                comment=vector.comment,
+                expected=show(expected),
+                got=show(got),
+                check=check,
+                result=str(getattr(vector, "result", "")),
+                clause=clause,
+                flags=tuple(vector.flags),
+                inputs={name: shorten_hex(value) for name, value in vector.inputs().items()},
             )
+        )

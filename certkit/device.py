@@ -11,6 +11,9 @@ from typing import Any, Self
 from certkit.errors import Unsupported
 from certkit.url import DeviceURL
 
+SERIAL_PROTOCOL = "certkit-serial"  # serial-protocol.md: its status bytes and field rules
+PKCS11 = "pkcs11"
+
 
 @dataclass(frozen=True)
 class DeviceInfo:
@@ -47,6 +50,9 @@ class Device:
 
     info: DeviceInfo
     capabilities: frozenset[str]
+    # The interfaces whose error vocabulary the device speaks (SERIAL_PROTOCOL, PKCS11):
+    # interface checks run only on these. A library wrapped by a plugin speaks none.
+    interfaces: frozenset[str] = frozenset()
 
     def __enter__(self) -> Self:
         return self

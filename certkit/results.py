@@ -38,6 +38,7 @@ class FailedCheck:
     got: str
     check: str = ""  # which operation of the vector failed, e.g. "decrypt"
     result: str = ""  # the vector's own verdict: valid, invalid or acceptable
+    clause: str = ""  # what the check enforces: a standard's clause or an interface's rule
     flags: tuple[str, ...] = ()
     inputs: dict[str, str] = field(default_factory=dict)  # hex, possibly shortened
 
@@ -72,6 +73,8 @@ class CaseResult:
     # the raw values behind some metrics (a performance series' rate per repetition), for
     # the statistics `certkit compare` runs
     samples: dict[str, list[float]] = field(default_factory=dict)
+    # what the device did with each `acceptable` vector (either answer passes): shown, not judged
+    acceptable: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +93,7 @@ class CaseResult:
             "duration_s": round(self.duration_s, 6),
             "evidence": self.evidence,
             "samples": {name: list(values) for name, values in self.samples.items()},
+            "acceptable": [dict(item) for item in self.acceptable],
         }
 
     @classmethod
@@ -110,6 +114,7 @@ class CaseResult:
             duration_s=data["duration_s"],
             evidence=data.get("evidence"),
             samples={name: list(values) for name, values in data.get("samples", {}).items()},
+            acceptable=tuple(dict(item) for item in data.get("acceptable", ())),
         )
 
 

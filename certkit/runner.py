@@ -163,7 +163,7 @@ def run_case(case: Case, device: Device,
     evidence = device.trace_excerpt() if verdict in (Verdict.FAIL, Verdict.ERROR) else None
     return CaseResult(**base, verdict=verdict, checks=checks.count, failed=checks.failed,
                       failures=tuple(checks.failures), error=error, metrics=checks.metrics,
-                      samples=checks.samples,
+                      samples=checks.samples, acceptable=tuple(checks.acceptable),
                       duration_s=duration, evidence=evidence)
 
 

@@ -30,6 +30,7 @@ class GuardedDevice(Device):
         self.inner = inner
         self.info = inner.info
         self.capabilities = inner.capabilities
+        self.interfaces = inner.interfaces
         self.timeout_s = timeout_s
         self.per_mib_s = per_mib_s  # the profile's allowance for large payloads
         self.limit_s = timeout_s  # the running operation's own limit

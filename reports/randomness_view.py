@@ -88,6 +88,13 @@ class SeriesView:
         return self.m("randomness.not_recorded") if self.min_pass is None else str(self.min_pass)
 
     @property
+    def margin_text(self) -> str:
+        """How many more samples passed than the threshold asks (negative: how many short)."""
+        if self.passed is None or self.min_pass is None:
+            return self.m("randomness.not_recorded")
+        return f"{self.passed - self.min_pass:+d}"
+
+    @property
     def uniformity_text(self) -> str:
         if not self.uniformity_applied:
             return self.m("randomness.na")
@@ -112,7 +119,29 @@ class RandomnessView:
     attempts: tuple[tuple[int, int | None], ...]  # (attempt, series failed in it), in order
     problems: tuple[str, ...] = ()  # where the recorded numbers disagree with each other
     scaled_note: str | None = None  # fewer samples than planned: the device was too slow
+    family_alpha: float | None = None  # a screening rule instead of 6.2's formula
+    false_alarm_rate: float | None = None  # the rule's chance of failing a perfect generator
     m: Messages = field(default=_EN, compare=False, repr=False)
+
+    @property
+    def false_alarm_text(self) -> str:
+        if self.false_alarm_rate is None:
+            return self.m("randomness.not_recorded")
+        return f"{self.false_alarm_rate * 100:.3g} %"
+
+    def _family_threshold(self) -> int | None:
+        """The screening rule, worked out again: allow the fewest failures f for which the
+        series count times P(Binomial(s, alpha) > f) is at most family_alpha."""
+        s, alpha, family = self.samples, self.alpha, self.family_alpha
+        if s is None or alpha is None or family is None or not self.series:
+            return None
+        def tail(allowed: int) -> float:
+            return sum(math.comb(s, k) * alpha ** k * (1 - alpha) ** (s - k)
+                       for k in range(allowed + 1, s + 1))
+        allowed = 0
+        while allowed < s and len(self.series) * tail(allowed) > family:
+            allowed += 1
+        return s - allowed
 
     @property
     def threshold_bound(self) -> float | None:
@@ -126,7 +155,17 @@ class RandomnessView:
 
     @property
     def threshold(self) -> int | None:
-        """The least pass count the rule allows: the bound rounded up."""
+        """The least pass count the rule allows: 6.2's threshold (or, under a screening rule,
+        the smaller of that and the family-wise count)."""
+        formula = self.formula_threshold
+        if self.family_alpha is None or formula is None:
+            return formula
+        family = self._family_threshold()
+        return formula if family is None else min(formula, family)
+
+    @property
+    def formula_threshold(self) -> int | None:
+        """6.2's threshold: the bound rounded up."""
         bound = self.threshold_bound
         # 47.00000000000001 is 47 in exact arithmetic; the suite rounds the same way
         return None if bound is None else max(0, math.ceil(round(bound, 9)))
@@ -220,6 +259,8 @@ def read_randomness(verdict: str, metrics: Mapping[str, Any],
         alpha=as_real(metrics.get("alpha")),
         series=tuple(series),
         attempts=tuple(attempts),
+        family_alpha=as_real(metrics.get("family_alpha")),
+        false_alarm_rate=as_real(metrics.get("false_alarm_rate")),
     )
     problems = _randomness_problems(view, verdict, as_count(metrics.get("series_failed")), m)
     planned, rate = as_count(metrics.get("samples_planned")), as_real(metrics.get(
@@ -230,6 +271,7 @@ def read_randomness(verdict: str, metrics: Mapping[str, Any],
         scaled = m("randomness.scaled_down", planned=planned, samples=samples,
                    rate=f"{rate / 1000:.3g}", budget=format_number(budget))
         shown |= {"samples_planned", "draw_rate_bytes_s", "budget_s"}
+    shown |= {"family_alpha", "false_alarm_rate"} & set(metrics)
     return replace(view, problems=problems, scaled_note=scaled), frozenset(shown)
 
 

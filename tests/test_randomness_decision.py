@@ -90,3 +90,16 @@ def test_worker_processes_give_the_in_process_answer_in_order() -> None:
     together = np.concatenate(list(battery.run(pieces, seen.append)))
     assert np.array_equal(alone, together)
     assert sum(seen) == 12
+
+
+def test_the_false_alarm_rates_of_the_rules_are_what_the_report_states() -> None:
+    from certkit.randomness.decision import false_alarm_rate, family_min_pass
+
+    # GM/T 0005-2021's 1000-sample battery fails about one perfect generator in twelve
+    assert false_alarm_rate(1000, 27, 981) == pytest.approx(0.085, abs=0.005)
+    # GM/T 0062's power-on rule (19 of 20, one redraw) about one in fourteen
+    assert false_alarm_rate(20, 18, 19, attempts=2) == pytest.approx(0.07, abs=0.005)
+    # the `standard` profile's screening threshold keeps it under one in a thousand runs
+    screening = family_min_pass(20, 18, 0.001)
+    assert screening == 17 and false_alarm_rate(20, 18, screening) < 0.001
+    assert family_min_pass(1000, 27, 0.5) == 981  # never stricter than 6.2's formula

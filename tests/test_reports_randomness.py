@@ -115,14 +115,14 @@ def test_histograms_have_axes_and_the_uniform_level() -> None:
 def test_failing_series_is_marked_fail_with_its_count_and_threshold() -> None:
     html = render_html(randomness_document())
     section = _section(html, "randomness.gmt0005")
-    cells = r"\s*<td>17 / 20</td>\s*<td>19</td>\s*<td>0.000296032</td>\s*"
+    cells = r"\s*<td>17 / 20</td>\s*<td>19</td>\s*<td>-2</td>\s*<td>0.000296032</td>\s*"
     assert re.search(r'<td class="mono">runs_distribution</td>' + cells
                      + r'<td class="verdict v-fail">FAIL \(pass count\)</td>', section)
     assert re.search(r'<td class="mono">longest_run_ones_m128</td>\s*<td>20 / 20</td>\s*'
-                     r'<td>19</td>\s*<td>8.59871e-10</td>\s*'
+                     r'<td>19</td>\s*<td>\+1</td>\s*<td>8.59871e-10</td>\s*'
                      r'<td class="verdict v-fail">FAIL \(uniformity\)</td>', section)
     assert re.search(r'<td class="mono">monobit</td>\s*<td>20 / 20</td>\s*<td>19</td>\s*'
-                     r'<td>0.637119</td>\s*<td class="verdict v-pass">PASS</td>', section)
+                     r'<td>\+1</td>\s*<td>0.637119</td>\s*<td class="verdict v-pass">PASS</td>', section)
     assert "4 series, 2 failed" in section
     assert section.count('<figure class="hist fail">') == 2
     passing = _section(html, "randomness.periodic")
@@ -146,13 +146,14 @@ def test_decision_rule_is_stated_with_its_numbers() -> None:
 def test_markdown_has_the_series_table_and_text_histograms() -> None:
     markdown = render_markdown(randomness_document())
     assert "## Randomness (GM/T 0005-2021)" in markdown
-    assert "| Series | Passed / samples | Threshold | Uniformity `P_T` | Verdict |" in markdown
+    assert ("| Series | Passed / samples | Threshold | Margin | Uniformity `P_T` | Verdict |"
+            in markdown)
     assert _row(markdown, r"runs\_distribution") == [
-        r"| runs\_distribution | 17 / 20 | 19 | 0.000296032 | **FAIL (pass count)** |"]
+        r"| runs\_distribution | 17 / 20 | 19 | -2 | 0.000296032 | **FAIL (pass count)** |"]
     assert _row(markdown, r"longest\_run\_ones\_m128") == [
-        r"| longest\_run\_ones\_m128 | 20 / 20 | 19 | 8.59871e-10 | **FAIL (uniformity)** |"]
-    assert _row(markdown, "monobit") == ["| monobit | 20 / 20 | 19 | n/a | **PASS** |",
-                                         "| monobit | 20 / 20 | 19 | 0.637119 | **PASS** |"]
+        r"| longest\_run\_ones\_m128 | 20 / 20 | 19 | +1 | 8.59871e-10 | **FAIL (uniformity)** |"]
+    assert _row(markdown, "monobit") == ["| monobit | 20 / 20 | 19 | +1 | n/a | **PASS** |",
+                                         "| monobit | 20 / 20 | 19 | +1 | 0.637119 | **PASS** |"]
     blocks = re.findall(r"```text\n(.*?)\n```", markdown, re.S)
     assert len(blocks) == 2
     assert blocks[1].count(" P-value\n") == len(FAILING_SERIES)

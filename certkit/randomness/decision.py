@@ -25,6 +25,33 @@ def min_pass_count(samples: int, alpha: float = ALPHA) -> int:
     return math.ceil(round(bound, 9))
 
 
+def failure_tail(samples: int, alpha: float, allowed: int) -> float:
+    """The chance that a perfect generator fails more than `allowed` of `samples` (each
+    failing with probability alpha, independently): Binomial(samples, alpha) > allowed."""
+    return sum(math.comb(samples, k) * alpha ** k * (1 - alpha) ** (samples - k)
+               for k in range(allowed + 1, samples + 1))
+
+
+def family_min_pass(samples: int, series: int, family_alpha: float,
+                    alpha: float = ALPHA) -> int:
+    """The fewest samples that must pass so that a perfect generator fails any of `series`
+    series with chance at most `family_alpha` (Bonferroni), and never more than 6.2 asks."""
+    allowed = 0
+    while allowed < samples and series * failure_tail(samples, alpha, allowed) > family_alpha:
+        allowed += 1
+    return min(samples - allowed, min_pass_count(samples, alpha))
+
+
+def false_alarm_rate(samples: int, series: int, min_pass: int, *, alpha: float = ALPHA,
+                     uniformity: bool = False, attempts: int = 1) -> float:
+    """The chance that a perfect generator fails the phase: some series below `min_pass`
+    (or, with 6.3 applied, below ALPHA_T in uniformity) in every one of `attempts` sample
+    sets, the series taken as independent."""
+    series_ok = (1 - failure_tail(samples, alpha, samples - min_pass)) * (
+        1 - ALPHA_T if uniformity else 1)
+    return (1 - series_ok ** series) ** attempts
+
+
 def histogram(values: np.ndarray, bins: int = BINS) -> np.ndarray:
     """Counts of values in [0, 1/bins), ..., [(bins-1)/bins, 1]; the last bin holds 1.0."""
     index = np.minimum((np.asarray(values) * bins).astype(np.int64), bins - 1)

@@ -188,6 +188,31 @@ def decode_public_key(data: bytes, *, curve: Curve = RECOMMENDED) -> tuple[int, 
     return x, y
 
 
+def compress_point(public_key: bytes) -> bytes:
+    """The 33-byte compressed form (02 or 03, by Y's parity, || X) of an uncompressed point
+    (GB/T 32918.1 4.2.8): allowed by the standard, taken by some products."""
+    x, y = decode_public_key(public_key)
+    return bytes([2 | (y & 1)]) + _coord(x)
+
+
+def decompress_point(data: bytes, *, curve: Curve = RECOMMENDED) -> bytes:
+    """The 65-byte uncompressed form of a 33-byte compressed point, or InvalidPoint.
+
+    SM2's p is 3 mod 4, so the square root of a is a^((p + 1) / 4) when there is one."""
+    if len(data) != 1 + _COORD_LEN or data[0] not in (2, 3):
+        raise InvalidPoint("a compressed point is 02 or 03 followed by 32 bytes of X")
+    x, p = int.from_bytes(data[1:], "big"), curve.p
+    if x >= p:
+        raise InvalidPoint("coordinate x >= p")
+    alpha = (pow(x, 3, p) + curve.a * x + curve.b) % p
+    y = pow(alpha, (p + 1) // 4, p)
+    if y * y % p != alpha:
+        raise InvalidPoint("no point of the curve has this x")
+    if y & 1 != data[0] & 1:
+        y = p - y
+    return encode_public_key(x, y)
+
+
 def _check_private_key(d: int, curve: Curve) -> None:
     # GB/T 32918.1 key generation takes d in [1, n-2], so that 1 + d is invertible mod n.
     if not 1 <= d <= curve.n - 2:

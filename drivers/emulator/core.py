@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 from certkit import __version__
-from certkit.device import Device, DeviceInfo, DeviceState, KeyHandle
+from certkit.device import SERIAL_PROTOCOL, Device, DeviceInfo, DeviceState, KeyHandle
 from certkit.errors import AuthFailed, BadParameter, Denied, ErrorState, NoSuchKey, Unsupported
 from certkit.reference import sm2, zuc
 
@@ -41,6 +41,9 @@ class _HeldKey:
 
 class SoftwareModule(Device):
     """A conforming module, unless told to have some of the catalogued faults."""
+
+    # the in-process face of the module the serial emulator serves: the same vocabulary
+    interfaces = frozenset({SERIAL_PROTOCOL})
 
     def __init__(self, faults: frozenset[str] = frozenset(), *, test_hooks: bool = True,
                  delay_s: float = 0.0) -> None:

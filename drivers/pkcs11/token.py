@@ -23,7 +23,7 @@ from typing import TypeVar
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from certkit.device import Device, DeviceInfo, KeyHandle
+from certkit.device import PKCS11, Device, DeviceInfo, KeyHandle
 from certkit.errors import (
     AuthFailed,
     BadParameter,
@@ -137,6 +137,8 @@ def _int_bytes(value: int) -> bytes:
 
 class Pkcs11Token(Device):
     """A PKCS#11 token, logged in as the user over one R/W session."""
+
+    interfaces = frozenset({PKCS11})
 
     def __init__(self, ck: Cryptoki, slot: int, token: TokenInfo, pin: Pin | None,
                  offers: dict[str, Offer], infos: dict[int, MechanismInfo],

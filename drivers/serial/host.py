@@ -15,7 +15,7 @@ import dataclasses
 import json
 from typing import Any
 
-from certkit.device import Device, DeviceInfo, DeviceState, KeyHandle
+from certkit.device import SERIAL_PROTOCOL, Device, DeviceInfo, DeviceState, KeyHandle
 from certkit.errors import (
     AuthFailed,
     BadParameter,
@@ -119,6 +119,8 @@ def _flag(value: bytes, name: str) -> bool:
 
 class SerialDevice(Device):
     """A serial crypto module, opened by URL; INFO has been read when this exists."""
+
+    interfaces = frozenset({SERIAL_PROTOCOL})
 
     def __init__(self, link: Link) -> None:
         self.link = link

@@ -20,7 +20,7 @@ import numpy as np
 from certkit.checks import Checks, Probe
 from certkit.device import Device
 from certkit.randomness.battery import Battery
-from certkit.randomness.decision import ALPHA_T, SeriesDecision, decide
+from certkit.randomness.decision import ALPHA_T, SeriesDecision, decide, false_alarm_rate
 
 from .phases import BatteryPhase, Settings
 
@@ -167,7 +167,8 @@ def _judge(phase: BatteryPhase, settings: Settings, csv_path: Callable[[], Path 
             checks.equal(Probe("draw", "RANDOM must answer the length asked"),
                          short.asked, short.got, "random")
             return
-        decisions = decide(names, values, alpha=phase.alpha, uniformity=phase.uniformity)
+        decisions = decide(names, values, alpha=phase.alpha, uniformity=phase.uniformity,
+                           min_pass=phase.min_pass(phase.samples))
         failed = [d.name for d in decisions if not d.ok]
         checks.metric(f"attempt.{attempt + 1}.failed_series", len(failed))
         if not failed or attempt >= phase.retries:
@@ -179,4 +180,10 @@ def _judge(phase: BatteryPhase, settings: Settings, csv_path: Callable[[], Path 
     checks.metric("alpha", phase.alpha)
     checks.metric("series", len(decisions))
     checks.metric("series_failed", len(failed))
+    # what the rule costs a perfect generator, stated next to the verdict in the report
+    checks.metric("false_alarm_rate", false_alarm_rate(
+        phase.samples, len(decisions), phase.min_pass(phase.samples), alpha=phase.alpha,
+        uniformity=phase.uniformity, attempts=phase.retries + 1))
+    if phase.family_alpha is not None:
+        checks.metric("family_alpha", phase.family_alpha)
     record(phase, decisions, values, checks)

@@ -14,7 +14,7 @@ from typing import Any
 
 from certkit.errors import ConfigError
 from certkit.randomness import series as annex_a
-from certkit.randomness.decision import ALPHA
+from certkit.randomness.decision import ALPHA, family_min_pass, min_pass_count
 from certkit.randomness.series import Series
 
 GMT0005_CLAUSES = ("GM/T 0005-2021 6.2", "GM/T 0005-2021 6.3", "GM/T 0005-2021 6.4")
@@ -49,6 +49,15 @@ class BatteryPhase:
     # baud draws 20 x 10^6 bits in about 4 minutes) the samples are scaled down to fit, and
     # the result says so. None: every sample is drawn, however long it takes.
     budget_s: float | None = None
+    # A screening rule instead of 6.2's threshold: the pass count that keeps a perfect
+    # generator's chance of failing any series at most this (GM/T 0062's power-on rule fails
+    # one in 14 perfect generators even with its redraw). None: 6.2's formula.
+    family_alpha: float | None = None
+
+    def min_pass(self, samples: int) -> int:
+        if self.family_alpha is None:
+            return min_pass_count(samples, self.alpha)
+        return family_min_pass(samples, len(self.series), self.family_alpha, self.alpha)
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ def _int(table: Mapping[str, Any], key: str, default: int | None, where: str) ->
 
 
 PHASE_KEYS = {"kind", "title", "clauses", "bits", "samples", "series", "alpha", "uniformity",
-              "retries", "m", "budget_s"}
+              "retries", "m", "budget_s", "family_alpha"}
 
 
 def _phase(name: str, table: Mapping[str, Any]) -> Phase:
@@ -116,7 +125,18 @@ def _phase(name: str, table: Mapping[str, Any]) -> Phase:
         uniformity=bool(table.get("uniformity", True)),
         retries=_int(table, "retries", 0, where),
         budget_s=_budget(table, where),
+        family_alpha=_family_alpha(table, where),
     )
+
+
+def _family_alpha(table: Mapping[str, Any], where: str) -> float | None:
+    value = table.get("family_alpha")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, float) or not 0 < value < 1:
+        raise ConfigError(f"{where}: family_alpha must be a number between 0 and 1, "
+                          f"got {value!r}")
+    return value
 
 
 def _budget(table: Mapping[str, Any], where: str) -> float | None:
