@@ -19,6 +19,7 @@ from certkit.device import SERIAL_PROTOCOL, Device, DeviceInfo, DeviceState, Key
 from certkit.errors import AuthFailed, BadParameter, Denied, ErrorState, NoSuchKey, Unsupported
 from certkit.reference import sm2, zuc
 
+from . import bad_sm2
 from .bad_random import LinearGenerator, biased_bytes
 from .faults import FAULTS
 from .symmetric import SM4_MODES, check_lengths
@@ -217,6 +218,9 @@ class SoftwareModule(Device):
         if algorithm != "SM2":
             raise Unsupported(f"import key {algorithm}")
         private = int.from_bytes(private_key, "big")
+        if "sm2-import-any-scalar" in self.faults and private % sm2.N:
+            private %= sm2.N  # n - 1 slips through, and so does anything above n
+            return self._issue(private, bad_sm2.public_key_unchecked(private))
         if not 1 <= private <= sm2.N - 2:
             raise BadParameter("SM2 private key outside [1, n-2]")
         return self._issue(private, sm2.public_key_from_private(private))
@@ -237,7 +241,7 @@ class SoftwareModule(Device):
     # -- SM2 operations ----------------------------------------------------
 
     def _user_id(self, user_id: bytes) -> bytes:
-        if len(user_id) > MAX_ID_BYTES:
+        if len(user_id) > MAX_ID_BYTES and "sm2-id-entl-wraps" not in self.faults:
             raise BadParameter(f"SM2 user ID longer than {MAX_ID_BYTES} bytes")
         return sm2.DEFAULT_ID if "sm2-sign-default-id" in self.faults else user_id
 
@@ -265,6 +269,10 @@ class SoftwareModule(Device):
         if "sm2-sign-fixed-nonce" in self.faults:
             seed = hashlib.new("sm3", b"nonce" + key.private.to_bytes(32, "big")).digest()
             nonce = int.from_bytes(seed, "big") % (sm2.N - 1) + 1
+        if "sm2-sign-empty-refused" in self.faults and not message:
+            raise BadParameter("nothing to sign")
+        if len(user_id) > MAX_ID_BYTES:  # only with sm2-id-entl-wraps
+            return bad_sm2.sign_with_wrapped_entl(key.private, key.public, message, user_id)
         return sm2.sign(key.private, message, user_id, nonce)
 
     def verify(self, algorithm: str, public_key: bytes, message: bytes, signature: bytes, *,
@@ -280,6 +288,8 @@ class SoftwareModule(Device):
         public_key = self._public_key(public_key)
         if "sm2-verify-no-range-check" in self.faults:
             return self._faulty_verify(public_key, message, user_id, signature)
+        if len(user_id) > MAX_ID_BYTES:  # only with sm2-id-entl-wraps
+            return bad_sm2.verify_with_wrapped_entl(public_key, message, user_id, signature)
         valid = sm2.verify(public_key, message, user_id, signature)
         if not valid and "sm2-verify-either-order" in self.faults:
             return sm2.verify(public_key, message, user_id, signature[32:] + signature[:32])
@@ -302,6 +312,10 @@ class SoftwareModule(Device):
         nonce = None
         if "sm2-encrypt-fixed-nonce" in self.faults:
             nonce = int.from_bytes(hashlib.new("sm3", public_key).digest(), "big") % (sm2.N - 1) + 1
+        if "sm2-encrypt-key-unchecked" in self.faults:
+            return bad_sm2.encrypt_unchecked_key(public_key, message)
+        if "sm2-encrypt-no-kdf-retry" in self.faults:
+            return bad_sm2.encrypt_without_retry(self._public_key(public_key), message)
         ciphertext = sm2.encrypt(self._public_key(public_key), message, nonce)
         if "sm2-ciphertext-c1c2c3" in self.faults:
             return ciphertext[:65] + ciphertext[97:] + ciphertext[65:97]
@@ -316,9 +330,11 @@ class SoftwareModule(Device):
             ciphertext = ciphertext[:65] + ciphertext[-32:] + ciphertext[65:-32]
         try:
             if "sm2-decrypt-no-c3-check" in self.faults:
-                return _decrypt_without_c3_check(key.private, ciphertext)
+                return bad_sm2.decrypt_without_c3_check(key.private, ciphertext)
+            if "sm2-decrypt-zero-kdf-accepted" in self.faults:
+                return bad_sm2.decrypt_without_zero_check(key.private, ciphertext)
             if "sm2-decrypt-no-point-check" in self.faults:
-                return _decrypt_without_point_check(key.private, ciphertext)
+                return bad_sm2.decrypt_without_point_check(key.private, ciphertext)
             return sm2.decrypt(key.private, ciphertext)
         except sm2.DecryptionFailed:
             raise AuthFailed("SM2 C3 does not match") from None
@@ -333,32 +349,3 @@ def _busy_wait_after(started: float, fraction: float) -> None:
     until = finished + fraction * (finished - started)
     while time.perf_counter() < until:
         pass
-
-
-def _decrypt_without_c3_check(private: int, ciphertext: bytes) -> bytes:
-    """The fault: C2 XOR KDF(x2 || y2), never comparing C3."""
-    x1, y1 = sm2.decode_public_key(ciphertext[:65])
-    shared = sm2.scalar_mult(private, x1, y1)
-    if shared is None:
-        raise BadParameter("C1 times d is the point at infinity")
-    x2, y2 = shared
-    c2 = ciphertext[97:]
-    stream = sm2.kdf(x2.to_bytes(32, "big") + y2.to_bytes(32, "big"), len(c2))
-    return bytes(a ^ b for a, b in zip(c2, stream, strict=True))
-
-
-def _decrypt_without_point_check(private: int, ciphertext: bytes) -> bytes:
-    """The fault: C1's coordinates are taken as they come, on the curve or not."""
-    x1 = int.from_bytes(ciphertext[1:33], "big") % sm2.P
-    y1 = int.from_bytes(ciphertext[33:65], "big") % sm2.P
-    shared = sm2.scalar_mult(private, x1, y1) if (x1, y1) != (0, 0) else None
-    if shared is None:
-        raise AuthFailed("C3 does not match")
-    x2, y2 = shared
-    c2 = ciphertext[97:]
-    stream = sm2.kdf(x2.to_bytes(32, "big") + y2.to_bytes(32, "big"), len(c2))
-    plaintext = bytes(a ^ b for a, b in zip(c2, stream, strict=True))
-    check = hashlib.new("sm3", x2.to_bytes(32, "big") + plaintext + y2.to_bytes(32, "big"))
-    if check.digest() != ciphertext[65:97]:
-        raise AuthFailed("C3 does not match")
-    return plaintext

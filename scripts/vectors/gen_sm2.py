@@ -89,6 +89,9 @@ NOTES = {
     "RangeCheck": "r or s is 0, n or above n: outside [1, n-1], so the verifier must reject "
                   "it before any curve arithmetic.",
     "ZeroT": "r + s = n, so t = (r + s) mod n = 0, which GB/T 32918.2 rejects.",
+    "ZeroKdf": "The KDF output t is all zero, so C2 = M: GB/T 32918.4 6.1 A5 forbids making "
+               "such a ciphertext and 7.1 B4 requires refusing it; a module that skips B4 "
+               "releases M.",
     "SwappedRS": "r and s exchanged.",
     "ModifiedSignature": "One bit of r or s flipped.",
     "ModifiedMessage": "One bit of the message flipped.",
@@ -611,7 +614,49 @@ def decrypt_integrity() -> VectorFile:
     return out
 
 
+def _zero_kdf_ciphertext(d: int, message: bytes, label: str) -> bytes:
+    """A ciphertext of `message` under [d]G whose KDF output t is all zero (GB/T 32918.4 6.1
+    A5 forbids making one, 7.1 B4 requires refusing it): C2 = M, C3 = SM3(x2 || M || y2).
+    Found by trying seeded k until t is zero (one in 256 for a one-byte message)."""
+    public = sm2.public_key_from_private(d)
+    qx, qy = sm2.decode_public_key(public)
+    for attempt in range(1, 100_000):
+        k = int.from_bytes(vectorgen.seeded(f"{label} k {attempt}", 40), "big") % (sm2.N - 1) + 1
+        shared = sm2.scalar_mult(k, qx, qy)
+        assert shared is not None
+        x2, y2 = _int32(shared[0]), _int32(shared[1])
+        if not any(sm2.kdf(x2 + y2, len(message))):
+            c1 = sm2.public_key_from_private(k)
+            return c1 + hashlib.new("sm3", x2 + message + y2).digest() + message
+    raise vectorgen.Disagreement("no k with an all-zero KDF output found")
+
+
+def decrypt_zero_kdf() -> VectorFile:
+    agreed = [REFERENCE, openssl_cli_name()]
+    out = VectorFile("sm2/decrypt_zero_kdf.json", "SM2-DECRYPT", "sm2-encryption",
+                     vectorgen.LICENCE_GENERATED,
+                     generator=vectorgen.generator_info(SCRIPT, agreed),
+                     notes=dict(NOTES))
+    _, d, _ = special_keys()[6]
+    public = sm2.public_key_from_private(d)
+    out.group("GB/T 32918.4-2016", "7.1 B4 (t all zero: refuse)",
+              method=f"{SCRIPT}: seeded k tried until the one-byte KDF output is zero; C2 = M "
+                     f"and C3 made for it; {' and '.join(agreed)} refuse it ("
+                     f"{impl.tongsuo_name()} decrypts it: it skips B4)")
+    for number in range(3):
+        message = vectorgen.seeded(f"sm2/decrypt_zero_kdf message {number}", 1)
+        ct = _zero_kdf_ciphertext(d, message, f"sm2/decrypt_zero_kdf {number}")
+        comment = f"a one-byte message whose KDF output is all zero (C2 = M), #{number + 1}"
+        vectorgen.agree(f"{comment}: refused", {
+            "expected": True, REFERENCE: _refused(lambda ct=ct: sm2.decrypt(d, ct)),
+            agreed[1]: _refused(lambda ct=ct: interop.openssl_decrypt(d, ct))})
+        out.add(comment, result="invalid", flags=["ZeroKdf"], publicKey=public,
+                privateKey=_int32(d), msg=message, ct=ct)
+    return out
+
+
 BUILDERS = {
+    "sm2/decrypt_zero_kdf.json": decrypt_zero_kdf,
     "sm2/sign_gbt32918.json": sign_gbt32918,
     "sm2/encrypt_gbt32918.json": encrypt_gbt32918,
     "sm2/sign_keys.json": sign_keys,

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from certkit.cases import Case, Suite, SuiteContext
 from certkit.hookspecs import hookimpl
 
-from . import honesty, keys, negative, nonces, selftest
+from . import honesty, keys, negative, nonces, selftest, sm2_edges
 
 
 def _conformance(ctx: SuiteContext) -> Iterator[Case]:
     yield from negative.cases(ctx)
+    yield from sm2_edges.cases(ctx)
     yield from nonces.cases(ctx)
     yield from honesty.cases(ctx)
 
@@ -21,7 +22,7 @@ def _conformance(ctx: SuiteContext) -> Iterator[Case]:
 def certkit_suites() -> list[Suite]:
     return [
         Suite("conformance", "Negative vectors, nonce hygiene and capability honesty",
-              _conformance),
+              _conformance, params=frozenset({"sm2_zero_kdf_encryptions"})),
         Suite("selftest", "Self-tests and the error state", selftest.cases),
         Suite("keys", "Key protection", keys.cases),
     ]
