@@ -134,16 +134,71 @@ def _linear_combination(
     return _to_affine(acc, curve)
 
 
+# Fixed-base tables: [j * 16^i]P for every 4-bit digit j and position i, so that [k]P is 64
+# mixed additions and no doubling. Built for G at once and for another point once it has
+# been multiplied a few times (the same public key encrypted to again and again); a table
+# costs about five ordinary multiplications to build.
+_WINDOW_BITS = 4
+_WINDOWS = 256 // _WINDOW_BITS
+_TABLE_AFTER_USES = 4
+_MAX_TABLES = 16
+_tables: dict[tuple[int, int, Curve], list[list[tuple[int, int] | None]]] = {}
+_uses: dict[tuple[int, int, Curve], int] = {}
+
+
+def _table(x: int, y: int, curve: Curve) -> list[list[tuple[int, int] | None]]:
+    rows = []
+    base: tuple[int, int] | None = (x, y)
+    for _ in range(_WINDOWS):
+        row: list[tuple[int, int] | None] = [None]
+        acc = _INFINITY
+        for _ in range(1, 1 << _WINDOW_BITS):
+            acc = _add_affine(acc, *base, curve) if base is not None else acc
+            row.append(_to_affine(acc, curve))
+        rows.append(row)
+        following = _to_affine(_add_affine(acc, *base, curve), curve) if base else None
+        base = following
+    return rows
+
+
+def _fixed_base(k: int, key: tuple[int, int, Curve]) -> tuple[int, int] | None:
+    rows = _tables[key]
+    curve = key[2]
+    acc = _INFINITY
+    for row, position in zip(rows, range(0, 256, _WINDOW_BITS), strict=True):
+        point = row[(k >> position) & 0xF]
+        if point is not None:
+            acc = _add_affine(acc, *point, curve)
+    return _to_affine(acc, curve)
+
+
+def _mult(k: int, x: int, y: int, curve: Curve) -> tuple[int, int] | None:
+    key = (x, y, curve)
+    if key not in _tables and 0 <= k < 1 << 256:
+        _uses[key] = _uses.get(key, 0) + 1
+        if _uses[key] >= _TABLE_AFTER_USES or (x, y) == (curve.gx, curve.gy):
+            if len(_tables) >= _MAX_TABLES:
+                _tables.pop(next(iter(_tables)))
+            _tables[key] = _table(x, y, curve)
+        elif len(_uses) > 64 * _MAX_TABLES:
+            _uses.clear()
+    if key in _tables and 0 <= k < 1 << 256:
+        return _fixed_base(k, key)
+    return _linear_combination([(k, (x, y))], curve)
+
+
 def scalar_mult(k: int, x: int, y: int, *, curve: Curve = RECOMMENDED) -> tuple[int, int] | None:
     """Return [k](x, y), or None for the point at infinity.
 
     The point is not validated (see the module docstring); k must be >= 0 and is not reduced.
     """
-    return _linear_combination([(k, (x, y))], curve)
+    if k < 0:
+        raise ValueError("scalars must be >= 0")
+    return _mult(k, x, y, curve)
 
 
 def _base_mult(k: int, curve: Curve) -> tuple[int, int] | None:
-    return _linear_combination([(k, (curve.gx, curve.gy))], curve)
+    return _mult(k, curve.gx, curve.gy, curve)
 
 
 # --- Keys -------------------------------------------------------------------------------------
@@ -355,7 +410,7 @@ def _xor(left: bytes, right: bytes) -> bytes:
 def _try_encrypt(qx: int, qy: int, message: bytes, k: int, curve: Curve) -> bytes | None:
     # None when the KDF output is all zero, which the standard says to retry with a new k.
     c1 = _base_mult(k, curve)
-    shared = _linear_combination([(k, (qx, qy))], curve)
+    shared = _mult(k, qx, qy, curve)
     assert c1 is not None and shared is not None  # 1 <= k < n and Q has order n
     x2, y2 = _coord(shared[0]), _coord(shared[1])
     t = kdf(x2 + y2, len(message))
