@@ -15,20 +15,14 @@ from typing import Any, NoReturn
 import click
 
 from certkit import __version__, estimate, profiles
+from certkit.case_runner import collect_cases, open_device
 from certkit.errors import ConfigError, DeviceError, OutputError, describe_os_error
 from certkit.inert import one_line
 from certkit.plugins import load_plugins
 from certkit.progress import Progress, format_duration
 from certkit.results import ExitCode, Verdict, exit_code_for
 from certkit.run import Run
-from certkit.runner import (
-    DEFAULT_DEVICE,
-    collect_cases,
-    execute,
-    finish,
-    open_device,
-    start,
-)
+from certkit.runner import DEFAULT_DEVICE, execute, finish, start
 from certkit.selection import Selection
 from certkit.suites.randomness.command import rng
 from certkit.vectors import VectorStore

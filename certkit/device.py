@@ -164,4 +164,8 @@ class DriverSpec:
     # options that tune the transport, not the device (timeouts, retries, tracing): a
     # resumed run may change them; any other option must be the run's own
     tuning_options: frozenset[str] = frozenset()
+    # where the device runs unless the URL says `isolate=`: "none" (in certkit's process) or
+    # "process" (a worker process per device, for vendors' native libraries: certkit.worker)
+    isolation: str = "none"
+    library: str = "the device's library"  # how crash reports name what crashed
 

@@ -79,8 +79,8 @@ class _CertkitRun:
         return self.session.run.cases
 
     def run_case(self, case: Case) -> CaseResult:
+        from certkit.case_runner import run_case
         from certkit.errors import Unreachable
-        from certkit.runner import run_case
         from certkit.watchdog import Watchdog
 
         run, hook = self.session.run, self.session.plugins.manager.hook
@@ -219,8 +219,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 def _planned_cases(config: pytest.Config) -> list[Case]:
     from certkit import profiles
+    from certkit.case_runner import collect_cases
     from certkit.plugins import load_plugins
-    from certkit.runner import collect_cases
     from certkit.vectors import VectorStore
 
     profile = profiles.load(config.getoption("certkit_profile") or profiles.DEFAULT_PROFILE)

@@ -2,169 +2,73 @@
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 import os
-import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from certkit import profiles
 from certkit.capabilities import unknown_capabilities
-from certkit.cases import Case, SuiteContext
-from certkit.checks import Checks, Probe
+from certkit.case_runner import (
+    collect_cases,
+    device_identity,
+    driver_for,
+    isolation_mode,
+    open_device,
+    progress_reporter,
+    run_case,
+)
 from certkit.device import Device, DeviceInfo
 from certkit.errors import (
     ConfigError,
     DeviceError,
-    NotApplicable,
-    OperationTimeout,
     OutputError,
-    Refusal,
     Unreachable,
     describe_os_error,
 )
 from certkit.journal import Journal
 from certkit.plugins import Plugins, load_plugins
-from certkit.profiles import Profile
-from certkit.results import CaseResult, Verdict
 from certkit.run import Run, utc_now
 from certkit.selection import Selection
 from certkit.url import DeviceURL
 from certkit.vectors import VectorStore
+from certkit.vectors import default_root as default_vectors_root
 from certkit.watchdog import GuardedDevice, Watchdog
+from certkit.worker import WorkerDevice, WorkerSpec
 
 RESULTS_FILE = "results.json"
 DEFAULT_DEVICE = "emulator:"
 
 
-def collect_cases(plugins: Plugins, profile: Profile, vectors: VectorStore,
-                  selection: Selection | None = None) -> list[Case]:
-    """Every case the profile (and the command line's filters) select, in a stable order.
+@dataclass(frozen=True)
+class Isolation:
+    """What a worker process needs besides the URL: the run's profile, vectors, timeouts."""
 
-    Vector files are verified here, and so is the profile against what the suites offer:
-    a `[params.SUITE]` key no suite reads, or an include/exclude entry that matches no case,
-    is a ConfigError (a typo must not run the case it meant to exclude)."""
-    suites = plugins.suites()
-    collected: list[Case] = []
-    seen: set[str] = set()
-    for name in profile.suites:
-        if name not in suites:
-            raise ConfigError(
-                f"profile {profile.name!r} names suite {name!r}, which no loaded plugin provides "
-                f"(loaded: {', '.join(sorted(suites)) or 'none'})"
-            )
-        suite = suites[name]
-        if suite.params is not None:
-            profiles.check_suite_params(profile, name, suite.params)
-        context = SuiteContext(vectors=vectors, params=profile.params.get(name, {}))
-        for case in suite.collect(context):
-            if case.id in seen:
-                raise ConfigError(f"suite {name!r}: duplicate case id {case.id!r}")
-            seen.add(case.id)
-            collected.append(case)
-    unmatched = profile.unmatched_patterns([case.id for case in collected])
-    if unmatched:
-        raise ConfigError(f"profile {profile.name!r}: {'; '.join(unmatched)} matches no case "
-                          f"(`certkit list cases --profile {profile.name}` lists them)")
-    cases = [case for case in collected if profile.selects(case.id)]
-    if selection is not None and selection.active:
-        selects = selection.matcher()
-        for pattern in selection.cases:
-            if not any(fnmatch.fnmatchcase(case.id, pattern) for case in cases):
-                raise ConfigError(f"--case {pattern!r} matches no case of profile "
-                                  f"{profile.name!r}")
-        cases = [case for case in cases if selects(case.id)]
-        if not cases:
-            raise ConfigError(f"-k {selection.keyword!r} selects no case of profile "
-                              f"{profile.name!r}")
-    return cases
+    profile: str
+    vectors_root: str | None
+    operation_timeout_s: float
+    timeout_per_mib_s: float
 
 
-def open_device(plugins: Plugins, url_text: str) -> tuple[Device, DeviceURL, str]:
-    """Open the device a URL names; returns it with the parsed URL and its redacted form."""
+def open_for_run(plugins: Plugins, url_text: str,
+                 isolation: Isolation) -> tuple[Device, DeviceURL, str]:
+    """Open the device for a run: in a worker process when the URL's `isolate=` (or the
+    driver's default, `process` for vendors' native libraries) says so, else here."""
     url = DeviceURL.parse(url_text)
-    drivers = plugins.drivers()
-    spec = drivers.get(url.scheme)
-    if spec is None:
-        raise ConfigError(
-            f"unknown device URL scheme '{url.scheme}:' (known: "
-            f"{', '.join(s + ':' for s in sorted(drivers)) or 'none'})"
-        )
-    url.check_options(frozenset(spec.options))
-    return spec.open(url), url, url.redacted(spec.secret_options)
-
-
-def device_identity(scheme: str, device: Device) -> dict[str, str]:
-    """What makes a device the same device across sessions, whatever port it is on."""
-    info = device.info
-    return {"scheme": scheme, "vendor": info.vendor, "model": info.model,
-            "serial": info.serial, "firmware": info.firmware}
-
-
-PROGRESS_INTERVAL_S = 0.25  # a case may report every iteration; observers hear at most this often
-
-
-def progress_reporter(hook: Any, run: Run, case: Case) -> Callable[[int, int, str], None]:
-    """The callback a case's Checks reports progress through: the hook, throttled in time.
-
-    Called once at once with nothing done, so observers can name the running case."""
-    last = [0.0]
-
-    def report(done: int, total: int, unit: str) -> None:
-        now = time.monotonic()
-        if now - last[0] >= PROGRESS_INTERVAL_S or done >= total:
-            last[0] = now
-            hook.certkit_case_progress(run=run, case=case, done=done, total=total, unit=unit)
-
-    report(0, 0, "")
-    return report
-
-
-def run_case(case: Case, device: Device,
-             progress: Callable[[int, int, str], None] | None = None) -> CaseResult:
-    """Run one case; device refusals that escape the case are failures, bugs are errors."""
-    missing = tuple(sorted(case.requires - device.capabilities))
-    base = dict(id=case.id, title=case.title, suite=case.suite,
-                requires=tuple(sorted(case.requires)), clauses=case.clauses)
-    if missing:
-        return CaseResult(**base, verdict=Verdict.NOT_APPLICABLE, missing=missing)
-    checks = Checks(progress)
-    error = None
-    device.trace_mark()
-    started = time.perf_counter()
-    try:
-        case.run(device, checks)
-    except NotApplicable as exc:
-        return CaseResult(**base, verdict=Verdict.NOT_APPLICABLE, missing=(str(exc),))
-    except Refusal as exc:
-        # A refusal the case did not ask for (key import, generation, a step
-        # before the checks): the device did not do what it declared it does.
-        checks.equal(Probe("-", "operation refused", vectors=""), "success", exc)
-    except OperationTimeout as exc:
-        error = str(exc)
-    except (Unreachable, KeyboardInterrupt):
-        raise
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
-    duration = time.perf_counter() - started
-    if checks.failed:
-        verdict = Verdict.FAIL
-    elif error is not None:
-        verdict = Verdict.ERROR
-    elif checks.count == 0:
-        verdict, error = Verdict.ERROR, "the case made no checks"
-    else:
-        verdict = Verdict.PASS
-    evidence = device.trace_excerpt() if verdict in (Verdict.FAIL, Verdict.ERROR) else None
-    return CaseResult(**base, verdict=verdict, checks=checks.count, failed=checks.failed,
-                      failures=tuple(checks.failures), error=error, metrics=checks.metrics,
-                      samples=checks.samples, acceptable=tuple(checks.acceptable),
-                      duration_s=duration, evidence=evidence)
+    spec = driver_for(plugins, url)
+    if isolation_mode(spec, url) == "none":
+        return open_device(plugins, url_text)
+    inner_url = DeviceURL(url.scheme, url.target,
+                          (*(o for o in url.options if o[0] != "isolate"), ("isolate", "none")))
+    worker = WorkerDevice(WorkerSpec(
+        device_url=inner_url.redacted(frozenset()), profile=isolation.profile,
+        vectors_root=isolation.vectors_root, operation_timeout_s=isolation.operation_timeout_s,
+        timeout_per_mib_s=isolation.timeout_per_mib_s, library=spec.library))
+    return worker, url, url.redacted(spec.secret_options)
 
 
 @dataclass
@@ -250,8 +154,11 @@ def start(device_url: str | None, profile_name: str | None, out_dir: Path, *,
     cases = collect_cases(plugins, profile, vectors, selection)
     url = DeviceURL.parse(device_url)
     stopped = None
+    timeout = operation_timeout_s or profile.operation_timeout_s
+    isolation = Isolation(str(profile_path), None if vectors.root == default_vectors_root()
+                          else str(vectors.root), timeout, profile.timeout_per_mib_s)
     try:
-        inner, url, redacted = open_device(plugins, device_url)
+        inner, url, redacted = open_for_run(plugins, device_url, isolation)
     except DeviceError as exc:
         spec = plugins.drivers()[url.scheme]
         inner, redacted = UnopenedDevice(), url.redacted(spec.secret_options)
@@ -264,7 +171,6 @@ def start(device_url: str | None, profile_name: str | None, out_dir: Path, *,
         if mismatch:
             inner.close()
             raise ConfigError(f"cannot resume {out_dir}: {mismatch}")
-    timeout = operation_timeout_s or profile.operation_timeout_s
     certification = dict(certification or {})
     if command_line is not None:
         certification["command_line"] = [arg.replace(device_url, redacted)
@@ -325,9 +231,15 @@ def execute(session: Session) -> None:
     if run.stopped is not None:
         return
     try:
+        worker = session.device.inner if isinstance(session.device.inner, WorkerDevice) \
+            else None
         with Watchdog(session.device):
             for case in run.pending:
-                result = run_case(case, session.device, progress_reporter(hook, run, case))
+                progress = progress_reporter(hook, run, case)
+                if worker is not None:
+                    result = worker.run_case(case, progress)
+                else:
+                    result = run_case(case, session.device, progress)
                 run.results[case.id] = result
                 hook.certkit_case_finished(run=run, result=result)
     except Unreachable as exc:

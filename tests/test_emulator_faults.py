@@ -20,8 +20,8 @@ def test_clean_emulator_passes_every_case(clean_smoke: dict[str, Any]) -> None:
 
 def test_every_catalogued_case_exists(clean_smoke: dict[str, Any]) -> None:
     from certkit import profiles
+    from certkit.case_runner import collect_cases
     from certkit.plugins import load_plugins
-    from certkit.runner import collect_cases
     from certkit.vectors import VectorStore
 
     for fault in verdict_faults():

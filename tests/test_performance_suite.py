@@ -22,13 +22,13 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from certkit import profiles
+from certkit.case_runner import run_case
 from certkit.cases import Case, SuiteContext
 from certkit.device import Device, DeviceInfo, KeyHandle
 from certkit.drivers.emulator.core import SoftwareModule
 from certkit.drivers.emulator.faults import FAULTS
 from certkit.errors import BadParameter, ConfigError
 from certkit.results import CaseResult, Verdict
-from certkit.runner import run_case
 from certkit.suites.performance import collect
 from certkit.suites.performance.scheme import series_figures
 from certkit.vectors import VectorStore

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from certkit.case_runner import run_case
 from certkit.cases import Case, SuiteContext
 from certkit.drivers.pkcs11 import open_token
 from certkit.drivers.pkcs11.cryptoki import (
@@ -28,7 +29,6 @@ from certkit.drivers.pkcs11.cryptoki import (
 )
 from certkit.drivers.pkcs11.token import Pkcs11Token
 from certkit.results import CaseResult, Verdict
-from certkit.runner import run_case
 from certkit.suites.pkcs11_api import collect
 from certkit.url import DeviceURL
 from certkit.vectors import VectorStore

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from certkit.case_runner import open_device
 from certkit.device import KeyHandle
 from certkit.drivers.pkcs11 import open_token, pin
 from certkit.drivers.pkcs11.api import pkcs11_api
@@ -32,7 +33,6 @@ from certkit.errors import (
     Unsupported,
 )
 from certkit.plugins import load_plugins
-from certkit.runner import open_device
 from certkit.url import DeviceURL
 from certkit.watchdog import GuardedDevice
 from softhsm import SoftHsmToken, token

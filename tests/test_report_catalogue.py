@@ -12,12 +12,12 @@ import pytest
 from test_reports import _case, _document, failing_document
 
 from certkit import profiles
+from certkit.case_runner import collect_cases
 from certkit.plugins import load_plugins
 from certkit.reports import render_html, render_markdown
 from certkit.reports.messages import LANGUAGES, messages
 from certkit.reports.requirements import BASES, load_catalogue
 from certkit.reports.view import build_view
-from certkit.runner import collect_cases
 from certkit.vectors import VectorStore
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "reports" / "templates"

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from certkit.case_runner import run_case
 from certkit.cases import Case
 from certkit.checks import Checks
 from certkit.device import Device, DeviceInfo
 from certkit.progress import Progress
 from certkit.results import Verdict
-from certkit.runner import run_case
 from certkit.watchdog import GuardedDevice, Watchdog
 from helpers import CERTKIT, run_cli
 

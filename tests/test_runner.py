@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
+from certkit.case_runner import run_case
 from certkit.cases import Case
 from certkit.checks import Checks
 from certkit.device import Device, DeviceInfo
 from certkit.journal import JOURNAL_FILE, Journal
 from certkit.results import Verdict
-from certkit.runner import run_case
 from certkit.watchdog import GuardedDevice, Watchdog
 from helpers import CERTKIT, run_cli
 

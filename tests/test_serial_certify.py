@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from certkit import profiles
+from certkit.case_runner import collect_cases, run_case
 from certkit.drivers.emulator.faults import FAULTS
 from certkit.drivers.serial.host import SerialDevice, open_serial
 from certkit.drivers.serial.link import LinkStats
@@ -26,7 +27,7 @@ from certkit.drivers.serial.spawn import EmulatorProcess
 from certkit.journal import JOURNAL_FILE
 from certkit.plugins import load_plugins
 from certkit.results import Verdict
-from certkit.runner import collect_cases, execute, finish, run_case, start
+from certkit.runner import execute, finish, start
 from certkit.url import DeviceURL
 from certkit.vectors import VectorStore
 from helpers import CERTKIT, certify, failing, run_cli, verdicts

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from certkit.case_runner import open_device
 from certkit.device import DeviceState, KeyHandle
 from certkit.drivers.serial.host import ProtocolViolation, SerialDevice, open_serial
 from certkit.drivers.serial.protocol import (
@@ -48,7 +49,6 @@ from certkit.errors import (
     Unsupported,
 )
 from certkit.plugins import load_plugins
-from certkit.runner import open_device
 from certkit.url import DeviceURL
 
 INFO: dict[str, Any] = {"vendor": "Acme", "model": "HSM-1", "firmware": "1.4.2",

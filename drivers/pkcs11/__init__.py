@@ -95,4 +95,5 @@ def _open(url: DeviceURL) -> Device:
 @hookimpl
 def certkit_drivers() -> list[DriverSpec]:
     return [DriverSpec(scheme="pkcs11", title="a PKCS#11 token (RFC 7512 URI)", open=_open,
-                       options=OPTIONS, secret_options=SECRET_OPTIONS)]
+                       options=OPTIONS, secret_options=SECRET_OPTIONS, isolation="process",
+                       library="the PKCS#11 library")]

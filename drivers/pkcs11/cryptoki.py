@@ -23,11 +23,13 @@ import copy
 import ctypes
 import enum
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from ctypes import POINTER, Structure, byref, c_ubyte, c_ulong, c_void_p, sizeof
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
+
+from certkit import native_trace
 
 CK_ULONG = c_ulong
 CK_UNAVAILABLE_INFORMATION = (1 << (8 * sizeof(CK_ULONG))) - 1
@@ -519,6 +521,21 @@ def ctr_params(counter_block: bytes, counter_bits: int = 128) -> CK_AES_CTR_PARA
     return params
 
 
+def _traced(name: str, function: Callable[..., int]) -> Callable[..., int]:
+    """The module's function, recorded as under way while it runs (certkit.native_trace), so
+    that a crash or hang inside it is named after it."""
+    enter, leave = native_trace.enter, native_trace.leave
+
+    def call(*args: Any) -> int:
+        enter(name)
+        rv = function(*args)
+        leave()
+        return rv
+
+    call.__name__ = name
+    return call
+
+
 class Cryptoki:
     """One PKCS#11 module: its function list, and typed calls that raise CryptokiError."""
 
@@ -541,7 +558,8 @@ class Cryptoki:
         self.fn = SimpleNamespace()
         for (name, argtypes), pointer in zip(FUNCTIONS, pointers, strict=True):
             prototype = ctypes.CFUNCTYPE(CK_ULONG, *argtypes)
-            setattr(self.fn, name, prototype(pointer) if pointer else _missing(name))
+            setattr(self.fn, name, _traced(name, prototype(pointer)) if pointer
+                    else _missing(name))
         self._init_args = CK_C_INITIALIZE_ARGS(None, None, None, None, CKF_OS_LOCKING_OK, None)
         rv = self.fn.C_Initialize(byref(self._init_args))
         if rv not in (CKR.OK, CKR.CRYPTOKI_ALREADY_INITIALIZED):

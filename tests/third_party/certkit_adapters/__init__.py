@@ -1,0 +1,1 @@
+"""Adapters that certify third-party SM libraries through certkit, as a vendor writes one."""
