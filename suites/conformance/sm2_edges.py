@@ -107,10 +107,11 @@ def _key_range(device: Device, checks: Checks) -> None:
             continue
         checks.equal(probe, sm2.public_key_from_private(value), handle.public_key,
                      "import public key", KEY_RANGE)
-        signature = answer(device.sign, handle, b"abc", user_id=USER_ID)
+        # the default ID: this case is about keys (IDs are conformance.sm2-verify.binding's)
+        signature = answer(device.sign, handle, b"abc", user_id=sm2.DEFAULT_ID)
         checks.holds(probe, isinstance(signature, bytes) and sm2.verify(
-            handle.public_key, b"abc", USER_ID, signature), "a signature the reference verifies",
-            signature, "sign", SIGN_CLAUSE)
+            handle.public_key, b"abc", sm2.DEFAULT_ID, signature),
+            "a signature the reference verifies", signature, "sign", SIGN_CLAUSE)
         answer(device.destroy_key, handle)
 
 
