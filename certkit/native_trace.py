@@ -23,7 +23,7 @@ class NativeTrace:
     def __init__(self, name: str | None = None) -> None:
         self.memory = (shared_memory.SharedMemory(create=True, size=SIZE) if name is None
                        else shared_memory.SharedMemory(name=name))
-        self.owner = name is None
+        self.owner = name is None  # a spawned worker shares its parent's resource tracker
         if self.owner:
             self.clear()
 

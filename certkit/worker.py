@@ -63,7 +63,10 @@ def serve(connection: Connection, spec: WorkerSpec, trace_name: str) -> None:
         vectors = VectorStore(Path(spec.vectors_root) if spec.vectors_root else None)
         cases = {case.id: case for case in collect_cases(plugins, profile, vectors)}
         inner, _, _ = open_device(plugins, spec.device_url)
-    except (ConfigError, DeviceError, OSError) as exc:
+    except ConfigError as exc:  # a wrong PIN, a bad option: the user's to fix (exit 3)
+        connection.send(("config", str(exc)))
+        return
+    except (DeviceError, OSError) as exc:
         connection.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
     device = GuardedDevice(inner, spec.operation_timeout_s, spec.timeout_per_mib_s)
@@ -107,13 +110,19 @@ class WorkerDevice(Device):
         self._diagnostics: dict[str, Any] = {}
         self.restarts = 0
         self.lost = 0  # workers that crashed or hung
-        self.info, self.capabilities, self.interfaces = self._start()
+        try:
+            self.info, self.capabilities, self.interfaces = self._start()
+        except BaseException:
+            self._trace.close()
+            raise
 
     def _start(self) -> tuple[DeviceInfo, frozenset[str], frozenset[str]]:
         parent, child = self._context.Pipe()
         self._process = self._context.Process(target=serve, args=(child, self.spec,
                                                                   self._trace.name),
-                                              name="certkit-worker", daemon=True)
+                                              name="certkit-worker")
+        # not a daemon: a case may start processes of its own (the randomness battery's
+        # pool); the worker ends when its pipe closes, the parent's exit included
         self._process.start()
         child.close()
         self._connection = parent
@@ -125,6 +134,9 @@ class WorkerDevice(Device):
         except EOFError:
             raise Unreachable(f"{self.spec.library} {self._death()} while opening "
                               "the device") from None
+        if message[0] == "config":
+            self._kill()
+            raise ConfigError(message[1])
         if message[0] == "failed":
             self._kill()
             raise Unreachable(f"{self.spec.library}: {message[1]}")

@@ -409,6 +409,23 @@ def _wire(evidence: Any) -> WireView | None:
                     format_number(evidence.get("truncated_to_bytes", "")))
 
 
+SHOWN_PER_KIND = 3  # failing checks of one kind (vector file, operation, flags) shown
+SHOWN_PER_CASE = 100
+
+
+def folded(failures: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The failures a report shows: the first few of each kind, so that one defect failing
+    hundreds of vectors cannot hide another; results.json keeps them all."""
+    kept: dict[tuple[Any, ...], int] = {}
+    shown = []
+    for failure in failures:
+        kind = (failure["vectors"], failure.get("check", ""), tuple(failure.get("flags", ())))
+        if kept.get(kind, 0) < SHOWN_PER_KIND and len(shown) < SHOWN_PER_CASE:
+            kept[kind] = kept.get(kind, 0) + 1
+            shown.append(failure)
+    return shown
+
+
 def _case(item: Mapping[str, Any], m: Messages = _EN) -> CaseView:
     randomness, shown = read_randomness(item["verdict"], item["metrics"], m)
     performance, performance_shown = read_performance(item["metrics"], m)
@@ -435,7 +452,7 @@ def _case(item: Mapping[str, Any], m: Messages = _EN) -> CaseView:
                 got=f["got"],
                 operation=f.get("check", ""),
             )
-            for f in item["failures"]
+            for f in folded(item["failures"])
         ),
         missing=tuple(item["missing"]),
         error=item["error"],

@@ -34,12 +34,13 @@ def faulty_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_with_fault(token: SoftHsmToken, library: Path, fault: str, out: Path,  # noqa: F811
-                   *extra: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+                   *extra: str, selection: str = SELECTION
+                   ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     url = token.url().replace(module_path(), str(library))
     env = {**os.environ, "CERTKIT_FAULTY_PKCS11_TARGET": module_path(),
            "CERTKIT_FAULTY_PKCS11_FAULT": fault}
     done = subprocess.run([*CERTKIT, "run", "--device", url, "--profile", "pkcs11", "-k",
-                           SELECTION, "--out", str(out), *extra], env=env, capture_output=True,
+                           selection, "--out", str(out), *extra], env=env, capture_output=True,
                           text=True, timeout=600, check=False)
     return done, json.loads((out / "results.json").read_text())
 
@@ -86,3 +87,23 @@ def test_isolate_none_runs_the_library_in_certkits_own_process(
                           text=True, timeout=600, check=False)
     assert done.returncode == -11, done.stderr
     assert (out / "journal.jsonl").read_text().count('"type": "case"') >= 1
+
+
+def test_a_token_that_states_no_key_sizes_is_asked_not_refused_for_it(
+        token: SoftHsmToken, faulty_module: Path, tmp_path: Path) -> None:  # noqa: F811
+    """Key sizes 0..0 in C_GetMechanismInfo are no information: the driver declares the
+    capabilities and hands every key to the token. SoftHSM computes AES and every HMAC key
+    of 32 bytes and more, and refuses shorter HMAC keys itself (CKR_KEY_SIZE_RANGE): each
+    refusal in the result is the token's, none the driver's."""
+    done, document = run_with_fault(token, faulty_module, "mechanism-info-zero",
+                                    tmp_path / "out", selection="hmac-sha256 or aes-cbc")
+    cases = {case["id"]: case for case in document["cases"]}
+    assert set(cases) == {"kat-international.aes-cbc.vectors",
+                          "kat-international.hmac-sha256.rfc4231",
+                          "kat-international.hmac-sha256.keys"}, done.stderr
+    assert cases["kat-international.aes-cbc.vectors"]["verdict"] == "pass"
+    for case_id in ("kat-international.hmac-sha256.rfc4231", "kat-international.hmac-sha256.keys"):
+        case = cases[case_id]
+        assert case["checks"] > case["failed"] > 0  # the long keys computed
+        assert all("C_SignInit(CKM_SHA256_HMAC) returned CKR_KEY_SIZE_RANGE" in failure["got"]
+                   for failure in case["failures"]), case["failures"]

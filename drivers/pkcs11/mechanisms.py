@@ -158,6 +158,10 @@ SIGN_AND_VERIFY = CKF_SIGN | CKF_VERIFY
 
 
 def _holds(info: MechanismInfo, size: int) -> bool:
+    """Whether the stated key-size range takes `size`; a range of 0..0 states nothing (some
+    tokens leave it unset), so it takes every size and the token answers for itself."""
+    if info.min_key_size == info.max_key_size == 0:
+        return True
     return info.min_key_size <= size <= info.max_key_size
 
 
