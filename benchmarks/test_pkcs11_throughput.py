@@ -26,6 +26,7 @@ import pytest
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11.util.ec import encode_named_curve_parameters
 
+from certkit import native_trace
 from certkit.drivers.pkcs11 import open_token
 from certkit.drivers.pkcs11.token import Pkcs11Token
 from certkit.url import DeviceURL
@@ -61,12 +62,23 @@ def direct(softhsm: SoftHsmToken) -> Iterator[pkcs11.Session]:
     session.close()  # this logs the application out, so it goes last
 
 
-@pytest.fixture(scope="module")
-def device(softhsm: SoftHsmToken, direct: pkcs11.Session) -> Iterator[GuardedDevice]:
-    with open_token(DeviceURL.parse(softhsm.url())) as token:
-        guarded = GuardedDevice(token, timeout_s=30)
-        with Watchdog(guarded):
-            yield guarded
+@pytest.fixture(scope="module", params=["in-process", "worker"])
+def device(request: pytest.FixtureRequest, softhsm: SoftHsmToken,
+           direct: pkcs11.Session) -> Iterator[GuardedDevice]:
+    """The driver as a run uses it: in certkit's process (`isolate=none`), or as in a worker
+    process (`isolate=process`), where every native call is recorded in shared memory so a
+    crash can be named; a case runs whole in the worker, so that record is all it adds."""
+    if request.param == "worker":
+        native_trace.active = native_trace.NativeTrace()
+    try:
+        with open_token(DeviceURL.parse(softhsm.url())) as token:
+            guarded = GuardedDevice(token, timeout_s=30)
+            with Watchdog(guarded):
+                yield guarded
+    finally:
+        if native_trace.active is not None:
+            native_trace.active.close()
+            native_trace.active = None
 
 
 def _direct_aes(direct: pkcs11.Session, key: bytes) -> Any:

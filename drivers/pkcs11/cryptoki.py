@@ -297,6 +297,36 @@ class CryptokiError(Exception):
         return f"{where} returned {rv_name(self.rv)}"
 
 
+class OutputOverrun(CryptokiError):
+    """A function wrote past the end of the output buffer it was given (it answered CKR_OK):
+    the canary bytes certkit puts behind every output buffer were overwritten."""
+
+    def __init__(self, call: str, size: int, overwritten: int) -> None:
+        super().__init__(call, CKR.OK)
+        self.size, self.overwritten = size, overwritten
+
+    def __str__(self) -> str:
+        return (f"{self.call} wrote past the end of its {self.size}-byte output buffer "
+                f"({self.overwritten} canary bytes overwritten)")
+
+
+CANARY = bytes.fromhex("c35a a55c 3ca5 5ac3 c35a a55c 3ca5 5ac3")
+
+
+def output_buffer(size: int) -> ctypes.Array[ctypes.c_char]:
+    """A buffer of `size` bytes for a function to write into, with CANARY behind it."""
+    buffer = ctypes.create_string_buffer(size + len(CANARY))
+    ctypes.memmove(ctypes.addressof(buffer) + size, CANARY, len(CANARY))
+    return buffer
+
+
+def check_canary(call: str, buffer: ctypes.Array[ctypes.c_char], size: int) -> None:
+    behind = buffer.raw[size:size + len(CANARY)]
+    if behind != CANARY:
+        raise OutputOverrun(call, size, sum(a != b for a, b in zip(behind, CANARY,
+                                                                   strict=True)))
+
+
 # -- structures (pkcs11t.h; no packing on Unix) --------------------------------------------------
 
 
@@ -725,16 +755,19 @@ class Cryptoki:
             rv = getattr(fn, init)(session, byref(mechanism.struct), key)
         if rv != CKR.OK:
             raise CryptokiError(init, rv, str(mechanism))
-        size = CK_ULONG(out_size)
-        out = ctypes.create_string_buffer(max(out_size, 1))
+        room = max(out_size, 1)
+        size = CK_ULONG(room)
+        out = output_buffer(room)
         function = getattr(fn, call)
         rv = function(session, data, len(data), out, byref(size))
         if rv == CKR.BUFFER_TOO_SMALL:  # the operation stays active (2.40 base 5.2)
-            out = ctypes.create_string_buffer(max(size.value, 1))
+            room = max(size.value, 1)
+            out = output_buffer(room)
             rv = function(session, data, len(data), out, byref(size))
+        check_canary(call, out, room)
         if rv != CKR.OK:
             raise CryptokiError(call, rv, str(mechanism))
-        return out.raw[: size.value]
+        return out.raw[: min(size.value, room)]
 
     def encrypt(self, session: int, mechanism: Mechanism, key: int, data: bytes,
                 out_size: int) -> bytes:

@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from certkit.cases import Case, Suite, SuiteContext
 from certkit.hookspecs import hookimpl
 
-from . import errors, mechanisms, protection, sessions
+from . import errors, mechanisms, operations, protection, sessions
 
 
 def collect(ctx: SuiteContext) -> Iterator[Case]:
-    for module in (sessions, protection, errors, mechanisms):
+    for module in (sessions, protection, errors, operations, mechanisms):
         yield from module.cases()
 
 
