@@ -168,4 +168,5 @@ class DriverSpec:
     # "process" (a worker process per device, for vendors' native libraries: certkit.worker)
     isolation: str = "none"
     library: str = "the device's library"  # how crash reports name what crashed
+    native_functions: tuple[str, ...] = ()  # the names a worker's native-call record indexes
 

@@ -67,7 +67,8 @@ def open_for_run(plugins: Plugins, url_text: str,
     worker = WorkerDevice(WorkerSpec(
         device_url=inner_url.redacted(frozenset()), profile=isolation.profile,
         vectors_root=isolation.vectors_root, operation_timeout_s=isolation.operation_timeout_s,
-        timeout_per_mib_s=isolation.timeout_per_mib_s, library=spec.library))
+        timeout_per_mib_s=isolation.timeout_per_mib_s, library=spec.library,
+        native_functions=spec.native_functions))
     return worker, url, url.redacted(spec.secret_options)
 
 

@@ -50,6 +50,7 @@ class WorkerSpec:
     operation_timeout_s: float
     timeout_per_mib_s: float
     library: str  # what the report names: "the PKCS#11 library"
+    native_functions: tuple[str, ...] = ()  # the driver's table of native function names
 
 
 def serve(connection: Connection, spec: WorkerSpec, trace_name: str) -> None:
@@ -168,7 +169,7 @@ class WorkerDevice(Device):
                     raise Unreachable(message[1])
                 self._diagnostics = message[2]
                 return CaseResult.from_dict(message[1])
-            under_way = self._trace.current()
+            under_way = self._trace.current(self.spec.native_functions)
             if under_way is not None and under_way[1] > limit:
                 function, seconds = under_way
                 self._kill()
@@ -181,7 +182,7 @@ class WorkerDevice(Device):
     def _death(self) -> str:
         self._process.join(STOP_TIMEOUT_S)
         code = self._process.exitcode
-        under_way = self._trace.current()
+        under_way = self._trace.current(self.spec.native_functions)
         where = f" in {under_way[0]}" if under_way else ""
         if code is not None and code < 0:
             try:

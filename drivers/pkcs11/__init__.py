@@ -48,7 +48,7 @@ from certkit.hookspecs import hookimpl
 from certkit.url import DeviceURL
 
 from . import cryptoki, pin
-from .cryptoki import CKF_LOGIN_REQUIRED, CryptokiError
+from .cryptoki import CKF_LOGIN_REQUIRED, FUNCTION_NAMES, CryptokiError
 from .mechanisms import MechanismMap, discover, load_map
 from .token import Pkcs11Token
 from .uri import TokenSelector, module_path
@@ -96,4 +96,4 @@ def _open(url: DeviceURL) -> Device:
 def certkit_drivers() -> list[DriverSpec]:
     return [DriverSpec(scheme="pkcs11", title="a PKCS#11 token (RFC 7512 URI)", open=_open,
                        options=OPTIONS, secret_options=SECRET_OPTIONS, isolation="process",
-                       library="the PKCS#11 library")]
+                       library="the PKCS#11 library", native_functions=FUNCTION_NAMES)]

@@ -23,7 +23,7 @@ import copy
 import ctypes
 import enum
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from ctypes import POINTER, Structure, byref, c_ubyte, c_ulong, c_void_p, sizeof
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -320,8 +320,25 @@ def output_buffer(size: int) -> ctypes.Array[ctypes.c_char]:
     return buffer
 
 
+class OutputBuffers:
+    """Output buffers kept per size and reused, their canaries intact (a function that
+    overwrote one raised OutputOverrun, and that buffer is dropped): a known-answer loop
+    makes hundreds of thousands of calls of one size."""
+
+    def __init__(self) -> None:
+        self._kept: dict[int, ctypes.Array[ctypes.c_char]] = {}
+
+    def take(self, size: int) -> ctypes.Array[ctypes.c_char]:
+        buffer = self._kept.pop(size, None)
+        return buffer if buffer is not None else output_buffer(size)
+
+    def give_back(self, size: int, buffer: ctypes.Array[ctypes.c_char]) -> None:
+        if len(self._kept) < 64:
+            self._kept[size] = buffer
+
+
 def check_canary(call: str, buffer: ctypes.Array[ctypes.c_char], size: int) -> None:
-    behind = buffer.raw[size:size + len(CANARY)]
+    behind = ctypes.string_at(ctypes.addressof(buffer) + size, len(CANARY))
     if behind != CANARY:
         raise OutputOverrun(call, size, sum(a != b for a, b in zip(behind, CANARY,
                                                                    strict=True)))
@@ -440,6 +457,7 @@ FUNCTIONS: tuple[tuple[str, tuple[Any, ...]], ...] = (
     ("C_CancelFunction", (_U,)), ("C_WaitForSlotEvent", (_U, _P, _P)),
 )  # fmt: skip
 assert len(FUNCTIONS) == 68
+FUNCTION_NAMES = tuple(name for name, _ in FUNCTIONS)  # a worker's crash report names these
 
 
 def _text(field: Any) -> str:
@@ -551,21 +569,6 @@ def ctr_params(counter_block: bytes, counter_bits: int = 128) -> CK_AES_CTR_PARA
     return params
 
 
-def _traced(name: str, function: Callable[..., int]) -> Callable[..., int]:
-    """The module's function, recorded as under way while it runs (certkit.native_trace), so
-    that a crash or hang inside it is named after it."""
-    enter, leave = native_trace.enter, native_trace.leave
-
-    def call(*args: Any) -> int:
-        enter(name)
-        rv = function(*args)
-        leave()
-        return rv
-
-    call.__name__ = name
-    return call
-
-
 class Cryptoki:
     """One PKCS#11 module: its function list, and typed calls that raise CryptokiError."""
 
@@ -586,10 +589,14 @@ class Cryptoki:
         self.version = _version(version)
         pointers = (c_void_p * len(FUNCTIONS)).from_address(table.value + sizeof(c_void_p))
         self.fn = SimpleNamespace()
-        for (name, argtypes), pointer in zip(FUNCTIONS, pointers, strict=True):
+        self.buffers = OutputBuffers()
+        trace = native_trace.active  # in a worker process: every call recorded
+        for number, ((name, argtypes), pointer) in enumerate(zip(FUNCTIONS, pointers,
+                                                                 strict=True)):
             prototype = ctypes.CFUNCTYPE(CK_ULONG, *argtypes)
-            setattr(self.fn, name, _traced(name, prototype(pointer)) if pointer
-                    else _missing(name))
+            function = prototype(pointer) if pointer else _missing(name)
+            setattr(self.fn, name, trace.wrap(number, function) if trace and pointer
+                    else function)
         self._init_args = CK_C_INITIALIZE_ARGS(None, None, None, None, CKF_OS_LOCKING_OK, None)
         rv = self.fn.C_Initialize(byref(self._init_args))
         if rv not in (CKR.OK, CKR.CRYPTOKI_ALREADY_INITIALIZED):
@@ -599,6 +606,7 @@ class Cryptoki:
         """The same initialised module with a function list of its own, to patch per device."""
         other = copy.copy(self)
         other.fn = SimpleNamespace(**vars(self.fn))
+        other.buffers = OutputBuffers()
         return other
 
     def check(self, call: str, rv: int, detail: str = "") -> None:
@@ -757,17 +765,19 @@ class Cryptoki:
             raise CryptokiError(init, rv, str(mechanism))
         room = max(out_size, 1)
         size = CK_ULONG(room)
-        out = output_buffer(room)
+        out = self.buffers.take(room)
         function = getattr(fn, call)
         rv = function(session, data, len(data), out, byref(size))
         if rv == CKR.BUFFER_TOO_SMALL:  # the operation stays active (2.40 base 5.2)
+            self.buffers.give_back(room, out)
             room = max(size.value, 1)
-            out = output_buffer(room)
+            out = self.buffers.take(room)
             rv = function(session, data, len(data), out, byref(size))
-        check_canary(call, out, room)
+        check_canary(call, out, room)  # raises, and the overwritten buffer is not kept
+        self.buffers.give_back(room, out)
         if rv != CKR.OK:
             raise CryptokiError(call, rv, str(mechanism))
-        return out.raw[: min(size.value, room)]
+        return ctypes.string_at(out, min(size.value, room))
 
     def encrypt(self, session: int, mechanism: Mechanism, key: int, data: bytes,
                 out_size: int) -> bytes:
