@@ -3,6 +3,7 @@ device the URL names. Used by the runner, the worker process and the pytest plug
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import time
 from collections.abc import Callable
@@ -157,8 +158,12 @@ def run_case(case: Case, device: Device,
     else:
         verdict = Verdict.PASS
     evidence = device.trace_excerpt() if verdict in (Verdict.FAIL, Verdict.ERROR) else None
+    # a check that named no clause enforces what its case evidences
+    failures = tuple(failure if failure.clause else
+                     dataclasses.replace(failure, clause="; ".join(case.clauses))
+                     for failure in checks.failures)
     return CaseResult(**base, verdict=verdict, checks=checks.count, failed=checks.failed,
-                      failures=tuple(checks.failures), error=error, metrics=checks.metrics,
+                      failures=failures, error=error, metrics=checks.metrics,
                       samples=checks.samples, acceptable=tuple(checks.acceptable),
                       duration_s=duration, evidence=evidence)
 

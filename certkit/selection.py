@@ -59,21 +59,22 @@ def parse_keyword(expression: str) -> Matcher:
         position += 1
         return tokens[position - 1]
 
-    def disjunction() -> Matcher:
-        left = conjunction()
-        while peek() == "or":
+    def chain(word: str, operand: Callable[[], Matcher]) -> Matcher:
+        """Operands joined by `word` (and binds tighter than or)."""
+        parts = [operand()]
+        while peek() == word:
             take()
-            right, previous = conjunction(), left
-            left = lambda case_id, a=previous, b=right: a(case_id) or b(case_id)  # noqa: E731
-        return left
+            parts.append(operand())
+        if len(parts) == 1:
+            return parts[0]
+        join = all if word == "and" else any
+        return lambda case_id: join(part(case_id) for part in parts)
+
+    def disjunction() -> Matcher:
+        return chain("or", conjunction)
 
     def conjunction() -> Matcher:
-        left = negation()
-        while peek() == "and":
-            take()
-            right, previous = negation(), left
-            left = lambda case_id, a=previous, b=right: a(case_id) and b(case_id)  # noqa: E731
-        return left
+        return chain("and", negation)
 
     def negation() -> Matcher:
         if peek() == "not":

@@ -111,7 +111,7 @@ def _verify_case(case_id: str, title: str, vectors: list[TestVector],
     return Case(case_id, title, "conformance", frozenset({"SM2-VERIFY"}), clauses, run)
 
 
-def _decrypt_case(case_id: str, title: str, vectors: list[TestVector],
+def decrypt_case(case_id: str, title: str, vectors: list[TestVector],
                   clauses: tuple[str, ...]) -> Case:
     def run(device: Device, checks: Checks) -> None:
         handles = {}
@@ -197,11 +197,11 @@ def cases(ctx: SuiteContext) -> Iterator[Case]:
         "conformance.sm2-verify.key-encoding",
         "SM2 verify: public keys whose X or Y begins with 00, 04 or 40 bytes are parsed right",
         special_keys, ("GB/T 32918.1-2016 (point encoding)", SIGNATURE))
-    yield _decrypt_case(
+    yield decrypt_case(
         "conformance.sm2-decrypt.integrity",
         "SM2 decrypt: altered C1, C2 or C3 fails the C3 check (refused, no plaintext)",
         _select(integrity, {"IntegrityCheck", "C1C2C3Order"}), (ENCRYPTION,))
-    yield _decrypt_case(
+    yield decrypt_case(
         "conformance.sm2-decrypt.points",
         "SM2 decrypt: C1 off the curve, at infinity or malformed, and short ciphertexts, "
         "are refused",

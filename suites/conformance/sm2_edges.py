@@ -17,8 +17,8 @@ from certkit.checks import Checks, Probe
 from certkit.device import Device
 from certkit.errors import Refusal
 from certkit.reference import sm2
+from certkit.suites.conformance.negative import decrypt_case
 from certkit.suites.kat.common import answer
-from certkit.vectors import Sm2EncryptionVector
 
 ENCRYPT_A5 = "GB/T 32918.4-2016 6.1"
 DECRYPT_B4 = "GB/T 32918.4-2016 7.1"
@@ -66,25 +66,6 @@ def _one_byte_encryptions(count: int) -> Case:
                 f"SM2 encrypt: {count} one-byte messages, never C2 = M, each one decrypts",
                 "conformance", frozenset({"SM2-ENCRYPT"}), (ENCRYPT_A5,), run,
                 operations=count)
-
-
-def _zero_kdf_decryption(ctx: SuiteContext) -> Case:
-    vectors = list(ctx.vectors.load("sm2/decrypt_zero_kdf.json"))
-
-    def run(device: Device, checks: Checks) -> None:
-        handles = {}
-        for vector in vectors:
-            assert isinstance(vector, Sm2EncryptionVector)
-            if vector.private_key not in handles:
-                handles[vector.private_key] = device.import_key("SM2", vector.private_key)
-            got = answer(device.private_decrypt, handles[vector.private_key], vector.ct)
-            checks.refused(vector, got, "decrypt", DECRYPT_B4)
-        for handle in handles.values():
-            answer(device.destroy_key, handle)
-
-    return Case("conformance.sm2-decrypt.kdf-zero",
-                "SM2 decrypt: a ciphertext whose KDF output is all zero is refused",
-                "conformance", frozenset({"SM2-IMPORT", "SM2-DECRYPT"}), (DECRYPT_B4,), run)
 
 
 def _key_range(device: Device, checks: Checks) -> None:
@@ -221,7 +202,9 @@ def _empty_ciphertext_ok(ciphertext: bytes) -> bool:
 def cases(ctx: SuiteContext) -> Iterator[Case]:
     count = int(ctx.params.get("sm2_zero_kdf_encryptions", DEFAULT_ENCRYPTIONS))
     yield _one_byte_encryptions(count)
-    yield _zero_kdf_decryption(ctx)
+    yield decrypt_case("conformance.sm2-decrypt.kdf-zero",
+                       "SM2 decrypt: a ciphertext whose KDF output is all zero is refused",
+                       list(ctx.vectors.load("sm2/decrypt_zero_kdf.json")), (DECRYPT_B4,))
     yield Case("conformance.sm2-keys.range",
                "SM2 keys: private keys outside [1, n-2] are refused, 1 and n-2 work",
                "conformance", frozenset({"SM2-IMPORT", "SM2-SIGN"}), (KEY_RANGE, SIGN_CLAUSE),
