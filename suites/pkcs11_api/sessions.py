@@ -17,7 +17,10 @@ from certkit.checks import Checks
 from certkit.device import Device
 from certkit.drivers.pkcs11.api import pkcs11_api
 from certkit.drivers.pkcs11.cryptoki import (
+    CK_SESSION_INFO,
+    CK_ULONG,
     CKA,
+    CKF_RW_SESSION,
     CKF_USER_PIN_FINAL_TRY,
     CKF_USER_PIN_LOCKED,
     CKM,
@@ -148,7 +151,35 @@ def _wrong_pin(device: Device, checks: Checks) -> None:
                     f"state {state}", "C_GetSessionInfo")
 
 
+def _session_handles(device: Device, checks: Checks) -> None:
+    """A handle that names no open session, a closed one, and a session asked for without
+    CKF_SERIAL_SESSION (2.40 base 5.6.1: "must always be set")."""
+    api = pkcs11_api(device)
+    fn, slot = api.ck.fn, api.slot
+    info = CK_SESSION_INFO()
+    with api.session() as open_one:
+        closed = open_one
+    for tc_id, comment, handle in (("invalid", "a handle no session was given (0x7ffffff0)",
+                                    0x7FFFFFF0),
+                                   ("closed", "the handle of a session just closed", closed)):
+        rv = fn.C_GetSessionInfo(handle, ctypes.byref(info))
+        expect_code(checks, tc_id, comment, "C_GetSessionInfo", rv,
+                    (CKR.SESSION_HANDLE_INVALID,), f"{BASE} 5.6.5 (C_GetSessionInfo)")
+    handle = CK_ULONG()
+    rv = fn.C_OpenSession(slot, CKF_RW_SESSION, None, None, ctypes.byref(handle))
+    if rv == CKR.OK:
+        api.ck.close_session(handle.value)
+    expect_code(checks, "not-serial", "C_OpenSession without CKF_SERIAL_SESSION",
+                "C_OpenSession", rv, (CKR.SESSION_PARALLEL_NOT_SUPPORTED,),
+                f"{BASE} 5.6.1 (C_OpenSession)")
+
+
 def cases() -> Iterator[Case]:
+    yield Case("pkcs11_api.sessions.handles",
+               "Invalid and closed session handles are refused; every session is serial",
+               "pkcs11_api", frozenset({"PKCS11-API"}),
+               (f"{BASE} 5.6.1 (C_OpenSession)", f"{BASE} 5.6.5 (C_GetSessionInfo)"),
+               _session_handles)
     yield Case("pkcs11_api.login.required",
                "Private objects cannot be made or seen before C_Login", "pkcs11_api",
                REQUIRES, (f"{BASE} 4.4, 5.7.1, 5.14.1", ROLES), _login_required)
