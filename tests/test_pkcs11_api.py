@@ -23,6 +23,7 @@ from certkit.drivers.pkcs11.cryptoki import (
     CK_GCM_PARAMS,
     CK_MECHANISM_INFO,
     CK_SESSION_INFO,
+    CKA,
     CKM,
     CKR,
     CKS_RW_USER_FUNCTIONS,
@@ -87,7 +88,7 @@ def _wrap(device: Pkcs11Token, name: str,
 
 
 def test_every_case_is_collected_and_needs_the_pkcs11_capability() -> None:
-    assert len(CASES) == 21
+    assert len(CASES) == 23
     assert all("PKCS11-API" in case.requires and case.clauses for case in CASES.values())
 
 
@@ -163,6 +164,22 @@ def _ctr_refused(real: Callable[..., int], args: tuple[Any, ...]) -> int:
     return CKR.MECHANISM_INVALID if mechanism == CKM.AES_CTR else real(*args)
 
 
+def _every_key_local(real: Callable[..., int], args: tuple[Any, ...]) -> int:
+    """CKA_LOCAL answered TRUE for every key, imported ones too."""
+    rv = real(*args)
+    attribute = args[2]._obj
+    if rv == CKR.OK and attribute.type == CKA.LOCAL and attribute.pValue:
+        ctypes.memmove(attribute.pValue, b"\x01", 1)
+    return rv
+
+
+def _copy_is_the_original(real: Callable[..., int], args: tuple[Any, ...]) -> int:
+    """C_CopyObject that hands back the original's handle, whatever the template asked."""
+    _, original, _, _, copy = args
+    copy._obj.value = original
+    return CKR.OK
+
+
 FAULTS: dict[str, tuple[str, Callable[[SoftHsmToken], Callable[..., int]]]] = {
     "pkcs11_api.login.required":
         ("C_CreateObject", lambda t: _refused_becomes_ok((CKR.USER_NOT_LOGGED_IN,))),
@@ -183,6 +200,8 @@ FAULTS: dict[str, tuple[str, Callable[[SoftHsmToken], Callable[..., int]]]] = {
     "pkcs11_api.mechanisms.encrypt-init": ("C_EncryptInit", lambda t: _ctr_refused),
     "pkcs11_api.sessions.handles":
         ("C_GetSessionInfo", lambda t: _refused_becomes_ok((CKR.SESSION_HANDLE_INVALID,))),
+    "pkcs11_api.protection.local": ("C_GetAttributeValue", lambda t: _every_key_local),
+    "pkcs11_api.objects.copy": ("C_CopyObject", lambda t: _copy_is_the_original),
 }
 
 

@@ -690,6 +690,13 @@ class Cryptoki:
                    self.fn.C_CreateObject(session, attrs.array, attrs.count, byref(handle)))
         return handle.value
 
+    def copy_object(self, session: int, handle: int, template: Template) -> int:
+        attrs = _Template(template)
+        copy = CK_ULONG(0)
+        self.check("C_CopyObject", self.fn.C_CopyObject(session, handle, attrs.array,
+                                                        attrs.count, byref(copy)))
+        return copy.value
+
     def destroy_object(self, session: int, handle: int) -> None:
         self.check("C_DestroyObject", self.fn.C_DestroyObject(session, handle))
 

@@ -190,7 +190,60 @@ def _destroyed(device: Device, checks: Checks) -> None:
                         f"C_FindObjects found {len(left)}", "C_FindObjects")
 
 
+LOCAL = f"{BASE} 4.7 (common key attributes: CKA_LOCAL)"
+COPY = f"{BASE} 5.7.2 (C_CopyObject)"
+
+
+def _local(device: Device, checks: Checks) -> None:
+    """CKA_LOCAL is TRUE only for a key the token generated (or a copy of one)."""
+    api = pkcs11_api(device)
+    ck = api.ck
+    with api.session() as session:
+        imported = create_aes(api, session, bytes(range(16)))
+        generated = generate_aes(api, session)
+        for handle, how, expected in ((imported, "created with C_CreateObject", False),
+                                      (generated, "generated with C_GenerateKey", True)):
+            local = ck.get_bool(session, handle, CKA.LOCAL)
+            expect_true(checks, f"local-{'generated' if expected else 'created'}",
+                        f"CKA_LOCAL of a key {how}", local is expected,
+                        f"CKA_LOCAL {expected}: {LOCAL}", f"CKA_LOCAL {local}",
+                        "C_GetAttributeValue")
+
+
+def _copy(device: Device, checks: Checks) -> None:
+    """A copy is a new object with the same key, and cannot loosen its protection."""
+    api = pkcs11_api(device)
+    ck = api.ck
+    ecb = Mechanism(CKM.AES_ECB)
+    with api.session() as session:
+        original = create_aes(api, session, bytes(range(16)))
+        rv, copy = code_of(lambda: ck.copy_object(session, original,
+                                                  [(CKA.LABEL, b"certkit copy")]))
+        expect_code(checks, "copy", "C_CopyObject of a key, a new label", "C_CopyObject", rv,
+                    (CKR.OK,), COPY)
+        if rv == CKR.OK:
+            expect_true(checks, "new-handle", "the copy's handle", copy != original,
+                        "a handle of its own", f"handle {copy} (the original's: {original})",
+                        "C_CopyObject")
+            same = (ck.encrypt(session, ecb, copy, bytes(16), 16) ==
+                    ck.encrypt(session, ecb, original, bytes(16), 16))
+            expect_true(checks, "same-key", "the copy encrypts as the original", same,
+                        "the same ciphertext", "another ciphertext", "C_Encrypt")
+        rv, _ = code_of(lambda: ck.copy_object(session, original,
+                                               [(CKA.SENSITIVE, False)]))
+        expect_code(checks, "loosen", "C_CopyObject of a sensitive key asking CKA_SENSITIVE "
+                    "FALSE", "C_CopyObject", rv,
+                    (CKR.ATTRIBUTE_READ_ONLY, CKR.TEMPLATE_INCONSISTENT),
+                    f"{COPY}; {SECRET_KEYS}")
+
+
 def cases() -> Iterator[Case]:
+    yield Case("pkcs11_api.protection.local",
+               "CKA_LOCAL tells a generated key from an imported one", "pkcs11_api", REQUIRES,
+               (LOCAL,), _local)
+    yield Case("pkcs11_api.objects.copy",
+               "C_CopyObject makes a new object with the same key and never loosens it",
+               "pkcs11_api", REQUIRES, (COPY, SECRET_KEYS), _copy)
     yield Case("pkcs11_api.protection.sensitive",
                "A sensitive or unextractable key's CKA_VALUE reads as CKR_ATTRIBUTE_SENSITIVE",
                "pkcs11_api", REQUIRES, (READ, SECRET_KEYS, OUTPUT), _sensitive)
