@@ -106,6 +106,32 @@ def _output_bounds(device: Device, checks: Checks) -> None:
                          f"{BASE} 5.2")
 
 
+# Where a hash's padding or a block boundary falls: 55/56 bytes end SHA-256's padding in one
+# block or spill it into the next, 63/64/65 cross the 64-byte block.
+SPLITS = (0, 1, 15, 16, 17, 55, 56, 63, 64, 65, 100)
+MESSAGE = bytes((7 * i + 3) % 256 for i in range(130))
+
+
+def _incremental_digest(device: Device, checks: Checks) -> None:
+    """C_DigestInit, C_DigestUpdate twice (split at each boundary), C_DigestFinal: the
+    answer of C_Digest over the whole message (2.40 base 5.10)."""
+    api = pkcs11_api(device)
+    fn = api.ck.fn
+    sha256 = Mechanism(CKM.SHA256)
+    with api.session() as session:
+        whole = api.ck.digest(session, sha256, MESSAGE, 32)
+        for split in SPLITS:
+            api.ck.check("C_DigestInit", fn.C_DigestInit(session, ctypes.byref(sha256.struct)))
+            for part in (MESSAGE[:split], MESSAGE[split:]):
+                api.ck.check("C_DigestUpdate", fn.C_DigestUpdate(session, part, len(part)))
+            out = ctypes.create_string_buffer(64)
+            size = CK_ULONG(64)
+            api.ck.check("C_DigestFinal", fn.C_DigestFinal(session, out, ctypes.byref(size)))
+            checks.equal(Probe(f"split-{split}", f"SHA-256 of {len(MESSAGE)} bytes in two "
+                               f"updates split at {split}", {"msg": MESSAGE}),
+                         whole, out.raw[:size.value], "C_DigestUpdate", f"{BASE} 5.10")
+
+
 def cases() -> Iterator[Case]:
     requires = frozenset({"PKCS11-API", "AES-ECB"})
     yield Case("pkcs11_api.operations.error-ends",
@@ -117,3 +143,7 @@ def cases() -> Iterator[Case]:
     yield Case("pkcs11_api.operations.output-bounds",
                "No function writes past the output buffer it is given", "pkcs11_api",
                requires, (f"{BASE} 5.2",), _output_bounds)
+    yield Case("pkcs11_api.operations.incremental-digest",
+               "A digest in two parts, split at every block boundary, equals the one-shot",
+               "pkcs11_api", frozenset({"PKCS11-API", "SHA-256"}), (f"{BASE} 5.10",),
+               _incremental_digest)
