@@ -29,7 +29,6 @@ class NativeTrace:
         self.owner = name is None  # a spawned worker shares its parent's resource tracker
         self._started = self.memory.buf[:8].cast("d")
         self._function = self.memory.buf[8:16].cast("q")
-        self.names: Sequence[str] = ()
         if self.owner:
             self.clear()
 

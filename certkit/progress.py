@@ -87,11 +87,11 @@ class Progress:
             console = Console(file=self.stream, highlight=False)
             self.live = LiveProgress(
                 TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                TextColumn("{task.fields[unit]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                 console=console, transient=True)
             self.run_task = self.live.add_task("run", total=self.total, completed=self.done,
-                                               rate="")
-            self.case_task = self.live.add_task("", total=None, rate="")
+                                               unit="cases")
+            self.case_task = self.live.add_task("", total=None, unit="")
             self.live.start()
 
     @hookimpl
@@ -101,8 +101,7 @@ class Progress:
             self.case_started = self.last_plain = now
         if self.live is not None and self.case_task is not None:
             self.live.update(self.case_task, description=case.id,
-                             total=total or None, completed=done,
-                             rate=f"{unit}" if total else "")
+                             total=total or None, completed=done, unit=unit)
         elif total and now - self.last_plain >= PLAIN_INTERVAL_S:
             self.last_plain = now
             self.write(f"[{self.done + 1:>{len(str(self.total))}}/{self.total}] running "
@@ -119,7 +118,7 @@ class Progress:
                 f"({result.duration_s:.2f} s)")
         if self.live is not None:
             self.live.update(self.run_task, completed=self.done)
-            self.live.update(self.case_task, description="", total=None, completed=0, rate="")
+            self.live.update(self.case_task, description="", total=None, completed=0, unit="")
             if result.verdict in (Verdict.FAIL, Verdict.ERROR):
                 self.live.console.print(line, markup=False)
         else:

@@ -18,7 +18,6 @@ from certkit.case_runner import (
     device_identity,
     driver_for,
     isolation_mode,
-    open_device,
     progress_reporter,
     run_case,
 )
@@ -61,7 +60,7 @@ def open_for_run(plugins: Plugins, url_text: str,
     url = DeviceURL.parse(url_text)
     spec = driver_for(plugins, url)
     if isolation_mode(spec, url) == "none":
-        return open_device(plugins, url_text)
+        return spec.open(url), url, url.redacted(spec.secret_options)
     inner_url = DeviceURL(url.scheme, url.target,
                           (*(o for o in url.options if o[0] != "isolate"), ("isolate", "none")))
     worker = WorkerDevice(WorkerSpec(

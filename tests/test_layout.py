@@ -11,7 +11,8 @@ from helpers import REPO
 # Where each top-level folder is installed (pyproject.toml, DESIGN.md "Layout").
 PACKAGES = {"certkit": "certkit", "drivers": "certkit.drivers", "suites": "certkit.suites",
             "reports": "certkit.reports"}
-OUTSIDE = ("../shared", "/work/")
+# Spelt in parts, so that this file is not itself a file naming them.
+OUTSIDE = ("../" + "shared", "/" + "work/")
 
 
 def tracked_files() -> list[Path]:
@@ -23,8 +24,7 @@ def tracked_files() -> list[Path]:
 def test_no_file_names_a_path_outside_the_repository() -> None:
     offenders = []
     for path in tracked_files():
-        if path.suffix not in (".py", ".md", ".toml", ".json", ".j2", ".sh", "") or \
-                path.name == "test_layout.py":
+        if path.suffix not in (".py", ".md", ".toml", ".json", ".j2", ".sh", ""):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         offenders += [f"{path.relative_to(REPO)}: {needle}" for needle in OUTSIDE

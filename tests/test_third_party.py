@@ -36,7 +36,7 @@ GMALGLIB_DEFECTS = {
     # when t is all zero it redraws the KDF input but keeps the first C1: undecryptable
     "conformance.sm2-encrypt.kdf-zero": "KDF output is all zero",
     # an empty message gives C1 || 32 zero bytes: C3 is not SM3(x2 || y2)
-    "conformance.sm2-encrypt.empty": "refused, or C1 || SM3(x2 || y2) 04",
+    "conformance.sm2-encrypt.empty": "refused, or C1 || SM3(x2 || y2), no C2 04",
 }
 
 

@@ -292,11 +292,17 @@ def z_a(user_id: bytes, public_key: bytes, *, curve: Curve = RECOMMENDED) -> byt
     """
     if len(user_id) > _MAX_ID_LEN:
         raise ValueError(f"user ID is {len(user_id)} bytes; at most {_MAX_ID_LEN} fit in ENTL")
+    return z_with_entl(8 * len(user_id), user_id, public_key, curve=curve)
+
+
+def z_with_entl(entl: int, user_id: bytes, public_key: bytes, *,
+                curve: Curve = RECOMMENDED) -> bytes:
+    """Z with ENTL stated rather than counted: what a module computes whose two-byte ENTL
+    wraps (entl = 8 * len(ID) mod 2^16), for crafting the cases that catch it."""
     if len(public_key) != _POINT_LEN or public_key[0] != 0x04:
         raise ValueError(f"public key must be {_POINT_LEN} bytes 04 || X || Y")
-    entl = (8 * len(user_id)).to_bytes(2, "big")
     params = b"".join(_coord(v) for v in (curve.a, curve.b, curve.gx, curve.gy))
-    return _sm3(entl, user_id, params, public_key[1:])
+    return _sm3((entl & 0xFFFF).to_bytes(2, "big"), user_id, params, public_key[1:])
 
 
 def message_digest(

@@ -100,11 +100,7 @@ def public_key_unchecked(private: int) -> bytes:
 
 def _z_wrapped(user_id: bytes, public_key: bytes) -> bytes:
     """Z with ENTL, the ID's bit length, kept in two bytes modulo 2^16 (it wraps at 8192)."""
-    curve = sm2.RECOMMENDED
-    parts = [((8 * len(user_id)) & 0xFFFF).to_bytes(2, "big"), user_id,
-             *(_int32(value) for value in (curve.a, curve.b, curve.gx, curve.gy)),
-             public_key[1:]]
-    return hashlib.new("sm3", b"".join(parts)).digest()
+    return sm2.z_with_entl(8 * len(user_id), user_id, public_key)
 
 
 def sign_with_wrapped_entl(private: int, public_key: bytes, message: bytes,

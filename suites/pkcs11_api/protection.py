@@ -233,7 +233,8 @@ def _copy(device: Device, checks: Checks) -> None:
                                                [(CKA.SENSITIVE, False)]))
         expect_code(checks, "loosen", "C_CopyObject of a sensitive key asking CKA_SENSITIVE "
                     "FALSE", "C_CopyObject", rv,
-                    (CKR.ATTRIBUTE_READ_ONLY, CKR.TEMPLATE_INCONSISTENT),
+                    (CKR.ATTRIBUTE_READ_ONLY, CKR.ATTRIBUTE_VALUE_INVALID,
+                     CKR.TEMPLATE_INCONSISTENT),
                     f"{COPY}; {SECRET_KEYS}")
 
 
